@@ -1,0 +1,1 @@
+"""Gongkai: the open data warehouse for government information-disclosure annual reports."""

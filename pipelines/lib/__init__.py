@@ -1,0 +1,1 @@
+"""Pure-Python parsing, harmonizing and warehouse core. Never imports dagster."""

@@ -1,0 +1,220 @@
+"""Rebuilt table grids -> template and canonical facts of tables 二, 三 and 四.
+
+Works on the grid model only, so HTML, DOCX, PDF and plain text share it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .codes import load_codes
+from .grid import Grid, GridCell
+from .labels import T2_2019_PHRASES, T2_2021_PHRASES, match_request_row, match_t2_row
+from .model import DocumentRejected, Fact
+from .normalize import normalize_label
+from .values import UnreadableCell, looks_numeric, parse_cell
+
+T3_WIDTH = 7
+T4_WIDTH = 15
+
+
+def classify_grid(grid: Grid) -> str | None:
+    text = normalize_label(grid.all_text())
+    if "本年新收" in text or "申请人情况" in text:
+        return "T3"
+    if "行政复议" in text and "结果维持" in text:
+        return "T4"
+    if "第二十条" in text or "信息内容" in text or any(p in text for p in T2_2021_PHRASES + T2_2019_PHRASES):
+        return "T2"
+    if any(k in text for k in ("予以公开", "不予处理", "其他处理", "结转下年", "不掌握")):
+        return "T3-continued"
+    return None
+
+
+def group_tables(grids: list[Grid]) -> dict[str, list[Grid]]:
+    """Tables by kind; a continuation (table 三 carried over a page without header) joins table 三."""
+    out: dict[str, list[Grid]] = {"T2": [], "T3": [], "T4": []}
+    last = None
+    for g in grids:
+        kind = classify_grid(g)
+        if kind == "T3-continued":
+            kind = "T3" if last == "T3" or out["T3"] else None
+        if kind:
+            out[kind].append(g)
+        last = kind
+    return out
+
+
+def _value_cells(row: list[GridCell]) -> list[GridCell]:
+    return [c for c in row if not c.h_copy]
+
+
+def split_row(row: list[GridCell], width: int) -> tuple[list[GridCell], list[GridCell]] | None:
+    """(label cells, the last ``width`` value cells) or None if the row does not end in numbers."""
+    cells = _value_cells(row)
+    if len(cells) < width:
+        return None
+    values = cells[-width:]
+    if not all(looks_numeric(c.text) for c in values):
+        return None
+    labels = row[: _index_of_nth_value(row, len(cells) - width)]
+    return labels, values
+
+
+def _index_of_nth_value(row: list[GridCell], n: int) -> int:
+    """Position in ``row`` of the n-th non-h-copy cell (where the value block starts)."""
+    seen = 0
+    for i, c in enumerate(row):
+        if c.h_copy:
+            continue
+        if seen == n:
+            return i
+        seen += 1
+    return len(row)
+
+
+@dataclass
+class TableResult:
+    facts: list[Fact] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    rows_seen: list[str] = field(default_factory=list)
+
+
+def _own_label(labels: list[GridCell]) -> tuple[str, str]:
+    """(the row's own label, the group context above it) from its label cells."""
+    texts = [c.text for c in labels if c.text.strip() and not c.h_copy]
+    own_candidates = [c.text for c in labels if c.text.strip() and not c.h_copy and not c.v_copy]
+    own = own_candidates[-1] if own_candidates else (texts[-1] if texts else "")
+    context = " ".join(texts)
+    return own, context
+
+
+def _fact(table, row_code, col_code, cell: GridCell, *, item=None, row_label=None, col_label=None,
+          page=None, factor=1.0) -> Fact:
+    try:
+        v = parse_cell(cell.text)
+    except UnreadableCell as e:
+        raise DocumentRejected("parse", "unreadable_cell", f"{row_label or row_code}: {e}") from e
+    return Fact(table=table, row_code=row_code, col_code=col_code, value=v.value * factor,
+                printed=cell.text, blank=v.blank, item=item, row_label=row_label, col_label=col_label,
+                page=page, unit_factor=factor)
+
+
+def interpret_t3(grids: list[Grid]) -> TableResult:
+    codes = load_codes()
+    cols = list(codes.requester_types)
+    res = TableResult()
+    seen: set[str] = set()
+    for g in grids:
+        for i, row in enumerate(g.rows):
+            split = split_row(row, T3_WIDTH)
+            if not split:
+                continue
+            labels, values = split
+            own, context = _own_label(labels)
+            code = match_request_row(own, context) or match_request_row(context.split(" ")[-1] if context else "")
+            if code is None:
+                if any(c.text.strip() for c in values) and own.strip():
+                    res.warnings.append(f"table 三: row label {own!r} matches no code; row skipped")
+                continue
+            if code in seen:
+                res.warnings.append(f"table 三: row {code} printed twice ({own!r}); first kept")
+                continue
+            seen.add(code)
+            res.rows_seen.append(code)
+            for col, cell in zip(cols, values, strict=True):
+                res.facts.append(_fact("T3", code, col, cell, row_label=own.strip(),
+                                       col_label=codes.requester_types[col], page=g.page_of(i)))
+    return res
+
+
+def interpret_t4(grids: list[Grid]) -> TableResult:
+    codes = load_codes()
+    res = TableResult()
+    data_row = None
+    for g in grids:
+        for i, row in enumerate(g.rows):
+            cells = _value_cells(row)
+            if len(cells) >= T4_WIDTH and all(looks_numeric(c.text) for c in cells[-T4_WIDTH:]):
+                data_row = (cells[-T4_WIDTH:], g.page_of(i))
+    if data_row is None:
+        res.warnings.append("table 四: no row of 15 numbers found")
+        return res
+    cells, page = data_row
+    k = 0
+    for proc, proc_label in codes.proceedings.items():
+        for result, result_label in codes.results.items():
+            res.facts.append(_fact("T4", proc, result, cells[k], row_label=proc_label,
+                                   col_label=result_label, page=page))
+            k += 1
+    res.rows_seen = list(codes.proceedings)
+    return res
+
+
+def detect_template_from_t2(grids: list[Grid]) -> str | None:
+    text = normalize_label("".join(g.all_text() for g in grids))
+    if any(p in text for p in T2_2021_PHRASES):
+        return "2021"
+    if any(p in text for p in T2_2019_PHRASES):
+        return "2019"
+    return None
+
+
+def _amount_factor(item_col: str, unit_factor: float, unit: str | None) -> float:
+    """Stored unit of money columns: 2019 采购总金额 in 元, 2021 收费金额 in 万元."""
+    if item_col == "procurement_amount":
+        return unit_factor  # 元 -> 1, 万元 -> 10000
+    if item_col == "fee_amount_10k_yuan":
+        return 1.0 if unit in (None, "万元") else 1 / 10000
+    return 1.0
+
+
+def interpret_t2(grids: list[Grid], template: str) -> TableResult:
+    codes = load_codes()
+    items = codes.proactive[template]
+    row_item = {row: it for it in items.values() for row in it.rows}
+    res = TableResult()
+    seen: set[str] = set()
+    for g in grids:
+        for i, row in enumerate(g.rows):
+            cells = _value_cells(row)
+            # The label is the first cell that is not a number; values follow it.
+            label_idx = next((k for k, c in enumerate(cells) if c.text.strip() and not looks_numeric(c.text)), None)
+            if label_idx is None:
+                continue
+            code = match_t2_row(cells[label_idx].text)
+            if code is None or code not in row_item:
+                continue
+            values = [c for c in cells[label_idx + 1:] if not c.v_copy]
+            if not values or not all(looks_numeric(c.text) for c in values):
+                continue
+            item = row_item[code]
+            col_codes = list(item.columns)
+            if len(values) < len(col_codes):
+                res.warnings.append(f"table 二: row {cells[label_idx].text!r} has {len(values)} cells, "
+                                    f"template {template} expects {len(col_codes)}; row skipped")
+                continue
+            if code in seen:
+                continue
+            seen.add(code)
+            res.rows_seen.append(code)
+            for col, cell in zip(col_codes, values, strict=False):
+                v = parse_cell(cell.text)
+                factor = _amount_factor(col, v.unit_factor, v.unit)
+                res.facts.append(_fact("T2", code, col, cell, item=item.item, row_label=cells[label_idx].text.strip(),
+                                       col_label=item.columns[col], page=g.page_of(i), factor=factor))
+    return res
+
+
+def derive_other_total(facts: list[Fact]) -> list[Fact]:
+    """2021 layout: other_total is not printed; derive it as the sum of the three sub-rows."""
+    subs = [f for f in facts if f.table == "T3" and f.row_code in ("other_no_correction", "other_unpaid_fee", "other_other")]
+    if not subs or any(f.table == "T3" and f.row_code == "other_total" for f in facts):
+        return []
+    out = []
+    for col in load_codes().requester_types:
+        parts = [f for f in subs if f.col_code == col]
+        out.append(Fact(table="T3", row_code="other_total", col_code=col, value=sum(f.value for f in parts),
+                        printed=None, blank=all(f.blank for f in parts), row_label="（六）其他处理",
+                        col_label=load_codes().requester_types[col], derived=True))
+    return out

@@ -1,0 +1,78 @@
+"""Typed report model shared by every parser, the harmonizer and the loader."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+# Stages and reason codes of the quarantine relation (contract.md).
+STAGES = ("read", "detect", "parse", "validate", "load")
+
+
+@dataclass(frozen=True)
+class Fact:
+    """One printed number of tables 二/三/四 under its canonical codes, with provenance.
+
+    ``table`` is 'T2', 'T3' or 'T4'. For T3 ``row_code``/``col_code`` are the request row
+    and requester type; for T4 the proceeding and result; for T2 the item row and column
+    (``item`` names the article-20 block).
+    """
+
+    table: str
+    row_code: str
+    col_code: str
+    value: float
+    printed: str | None
+    blank: bool
+    item: str | None = None
+    row_label: str | None = None
+    col_label: str | None = None
+    page: int | None = None
+    inferred: bool = False  # cell boundaries recovered from arithmetic, not printed separators
+    derived: bool = False  # not printed at all: computed (e.g. 2021 other_total = sum of sub-rows)
+    unit_factor: float = 1.0  # printed value x factor = stored value (e.g. 万元 -> 元 is 10000)
+
+
+@dataclass
+class ParsedReport:
+    source_file: str
+    sha256: str
+    format: str
+    agency_name: str
+    year: int
+    template: str
+    title: str
+    facts: list[Fact] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    narrative: str = ""
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict) -> ParsedReport:
+        d = dict(d)
+        d["facts"] = [Fact(**f) for f in d.get("facts", [])]
+        return cls(**d)
+
+
+@dataclass(frozen=True)
+class Quarantined:
+    source_file: str
+    sha256: str
+    stage: str
+    reason: str
+    detail: str
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+class DocumentRejected(Exception):
+    """Raised inside parsers when a document cannot be read or recognised."""
+
+    def __init__(self, stage: str, reason: str, detail: str):
+        assert stage in STAGES, stage
+        super().__init__(f"{stage}/{reason}: {detail}")
+        self.stage = stage
+        self.reason = reason
+        self.detail = detail
