@@ -1,0 +1,195 @@
+"""`gongkai`: ingest, check, sql, ui — the outside contract (spec/contract.md)."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+
+
+def ensure_dagster_home() -> Path:
+    """Dagster's state goes under a project-local DAGSTER_HOME unless the user set one."""
+    home = os.environ.get("DAGSTER_HOME")
+    if not home:
+        home = str(PROJECT_ROOT / ".dagster")
+        os.environ["DAGSTER_HOME"] = home
+    p = Path(home)
+    p.mkdir(parents=True, exist_ok=True)
+    if not (p / "dagster.yaml").exists() and (PROJECT_ROOT / "dagster.yaml").exists():
+        shutil.copy(PROJECT_ROOT / "dagster.yaml", p / "dagster.yaml")
+    return p
+
+
+def _print_table(columns: list[str], rows: list[tuple], max_width: int = 60) -> None:
+    def fmt(v) -> str:
+        s = "NULL" if v is None else (f"{v:g}" if isinstance(v, float) else str(v))
+        s = s.replace("\n", " ")
+        return s if len(s) <= max_width else s[: max_width - 1] + "…"
+
+    def w(s: str) -> int:  # CJK characters take two columns in a terminal
+        return sum(2 if ord(ch) > 0x2E80 else 1 for ch in s)
+
+    cells = [[fmt(v) for v in r] for r in rows]
+    widths = [max([w(c)] + [w(r[i]) for r in cells]) for i, c in enumerate(columns)]
+
+    def line(vals):
+        return " | ".join(v + " " * (widths[i] - w(v)) for i, v in enumerate(vals))
+
+    print(line(columns))
+    print("-+-".join("-" * x for x in widths))
+    for r in cells:
+        print(line(r))
+    print(f"({len(rows)} row{'s' if len(rows) != 1 else ''})")
+
+
+def cmd_ingest(args) -> int:
+    ensure_dagster_home()
+    import dagster as dg
+
+    from pipelines.defs import assets, checks
+    from pipelines.defs.resources import settings_from_env
+    from pipelines.lib.warehouse import WarehouseBusy, writer_lock
+
+    settings = settings_from_env(args.inbox, args.warehouse)
+    if args.workers:
+        settings = settings.model_copy(update={"parse_workers": args.workers})
+    inbox, warehouse = settings.inbox_path, settings.warehouse_path
+    if not inbox.is_dir():
+        print(f"gongkai: inbox {inbox} is not a directory", file=sys.stderr)
+        return 2
+    print(f"Gongkai ingest: inbox {inbox} -> warehouse {warehouse}")
+    t0 = time.time()
+    try:
+        with writer_lock(warehouse, timeout=args.wait):
+            with dg.DagsterInstance.get() as instance:
+                result = dg.materialize(assets.ALL_ASSETS + checks.ALL_CHECKS, resources={"gongkai": settings},
+                                        instance=instance, raise_on_error=False, tags={"gongkai/trigger": "cli"},
+                                        run_config={"loggers": {"console": {"config": {"log_level": "INFO"}}}})
+    except WarehouseBusy as e:
+        print(f"gongkai: {e}", file=sys.stderr)
+        return 3
+    meta = {}
+    for ev in result.get_asset_materialization_events():
+        mat = ev.event_specific_data.materialization
+        meta.update({k: v.value for k, v in mat.metadata.items()})
+    evals = result.get_asset_check_evaluations()
+    if not result.success:
+        for ev in result.all_events:
+            if ev.is_failure and ev.event_specific_data is not None and getattr(ev.event_specific_data, "error", None):
+                print(ev.event_specific_data.error.to_string(), file=sys.stderr)
+        print("gongkai: the ingest run failed (see the errors above)", file=sys.stderr)
+        return 1
+    checks_passed = sum(1 for e in evals if e.passed)
+    print(f"documents seen: {meta.get('documents_seen', 0)}  new: {meta.get('documents_new', 0)}  "
+          f"parsed: {meta.get('documents_parsed', 0)}  loaded: {meta.get('reports_loaded', 0)}  "
+          f"quarantined: {meta.get('documents_quarantined', 0)}")
+    print(f"warehouse: {meta.get('reports_current_total', 0)} current reports, "
+          f"{meta.get('quarantine_total', 0)} documents in quarantine")
+    print(f"checks passed: {checks_passed}  failed: {len(evals) - checks_passed}  "
+          f"(failing scopes: {meta.get('scopes_failed', 0)}, not assessable: {meta.get('scopes_not_assessable', 0)})")
+    print(f"done in {time.time() - t0:.1f}s. Try: gongkai sql \"select agency_name, year, template from reports\"")
+    return 0
+
+
+def _warehouse_arg(args) -> Path:
+    from pipelines.defs.resources import settings_from_env
+
+    return settings_from_env(None, args.warehouse).warehouse_path
+
+
+def cmd_sql(args) -> int:
+    import duckdb
+
+    path = _warehouse_arg(args)
+    if not path.exists():
+        print(f"gongkai: no warehouse at {path}; run `gongkai ingest` first", file=sys.stderr)
+        return 2
+    con = duckdb.connect(str(path), read_only=True)  # read-only: `gongkai sql` can never change the warehouse
+    try:
+        rel = con.sql(args.query)
+        if rel is None:
+            print("(statement ran; no result)")
+            return 0
+        _print_table(rel.columns, rel.fetchall(), max_width=args.max_width)
+    except duckdb.Error as e:
+        print(f"gongkai sql: {e}", file=sys.stderr)
+        return 1
+    finally:
+        con.close()
+    return 0
+
+
+def cmd_check(args) -> int:
+    from pipelines.lib import ingest, quality
+    from pipelines.lib.warehouse import writer_lock
+
+    path = _warehouse_arg(args)
+    if not path.exists():
+        print(f"gongkai: no warehouse at {path}; run `gongkai ingest` first", file=sys.stderr)
+        return 0
+    with writer_lock(path, timeout=60):
+        con = ingest.open_warehouse(path)
+        try:
+            frame = quality.evaluate_cross_checks(con)
+            quality.write_quality(con, frame, quality.CROSS_CHECK_RULES)
+            summary = con.execute(
+                "SELECT rule_id, count(*) FILTER (WHERE passed), count(*) FILTER (WHERE NOT passed), "
+                "count(*) FILTER (WHERE passed IS NULL) FROM quality_results q JOIN reports USING (report_id) "
+                "GROUP BY rule_id ORDER BY rule_id").fetchall()
+            failing = con.execute(
+                "SELECT r.agency_name, r.year, q.rule_id, q.scope, q.expected, q.observed FROM quality_results q "
+                "JOIN reports r USING (report_id) WHERE NOT q.passed ORDER BY 1, 2, 3, 4").fetchall()
+        finally:
+            con.close()
+    print("Rules")
+    _print_table(["rule", "passed", "failed", "not assessable"], summary)
+    print("\nFindings (scopes where a report does not add up)")
+    _print_table(["agency", "year", "rule", "scope", "expected", "observed"], failing)
+    return 0
+
+
+def cmd_ui(args) -> int:
+    home = ensure_dagster_home()
+    cmd = [sys.executable, "-m", "dagster", "dev", "-w", str(PROJECT_ROOT / "workspace.yaml"),
+           "-h", args.host, "-p", str(args.port)]
+    print(f"Dagster UI on http://{args.host}:{args.port} (DAGSTER_HOME={home}); Ctrl-C stops it.")
+    return subprocess.call(cmd, cwd=PROJECT_ROOT)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="gongkai", description="Gongkai: open warehouse of 政府信息公开工作年度报告.")
+    sub = p.add_subparsers(dest="command", required=True)
+    i = sub.add_parser("ingest", help="scan the inbox, parse, load and validate (the whole Dagster asset graph)")
+    i.add_argument("--inbox")
+    i.add_argument("--warehouse")
+    i.add_argument("--workers", type=int, default=0, help="parse processes (default: GONGKAI_PARSE_WORKERS or 1)")
+    i.add_argument("--wait", type=float, default=0, help="seconds to wait for another running ingest (default: stop)")
+    i.set_defaults(fn=cmd_ingest)
+    c = sub.add_parser("check", help="run the data-quality rules and print the findings")
+    c.add_argument("--warehouse")
+    c.set_defaults(fn=cmd_check)
+    s = sub.add_parser("sql", help="run one read-only SQL statement and print the result")
+    s.add_argument("query")
+    s.add_argument("--warehouse")
+    s.add_argument("--max-width", type=int, default=60)
+    s.set_defaults(fn=cmd_sql)
+    u = sub.add_parser("ui", help="start the Dagster UI (webserver + daemon) on 127.0.0.1")
+    u.add_argument("--host", default="127.0.0.1")
+    u.add_argument("--port", type=int, default=3000)
+    u.set_defaults(fn=cmd_ui)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return args.fn(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

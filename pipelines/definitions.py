@@ -1,0 +1,17 @@
+"""The Dagster code location: the one entry point for the UI, the daemon and `gongkai ingest`."""
+
+import dagster as dg
+
+from pipelines.defs import assets, checks, resources, schedules
+
+
+@dg.definitions
+def defs() -> dg.Definitions:
+    return dg.Definitions(
+        assets=assets.ALL_ASSETS,
+        asset_checks=checks.ALL_CHECKS,
+        jobs=[schedules.ingest_job],
+        schedules=schedules.ALL_SCHEDULES,
+        sensors=schedules.ALL_SENSORS,
+        resources=resources.default_resources(),
+    )

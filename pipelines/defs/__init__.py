@@ -1,0 +1,1 @@
+"""Dagster glue: thin assets, checks, schedules and sensors over pipelines.lib."""

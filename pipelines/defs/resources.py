@@ -1,0 +1,40 @@
+"""The single configuration point: where the inbox and the warehouse are, how many parse workers."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import dagster as dg
+
+DEFAULT_INBOX = "data/inbox"
+DEFAULT_WAREHOUSE = "data/warehouse.duckdb"
+
+
+class GongkaiSettings(dg.ConfigurableResource):
+    inbox: str = DEFAULT_INBOX
+    warehouse: str = DEFAULT_WAREHOUSE
+    parse_workers: int = 1
+    max_file_mb: int = 50
+
+    @property
+    def inbox_path(self) -> Path:
+        return Path(self.inbox).resolve()
+
+    @property
+    def warehouse_path(self) -> Path:
+        return Path(self.warehouse).resolve()
+
+
+def settings_from_env(inbox: str | None = None, warehouse: str | None = None) -> GongkaiSettings:
+    """Flags override environment variables, which override the defaults (contract.md)."""
+    return GongkaiSettings(
+        inbox=inbox or os.environ.get("GONGKAI_INBOX") or DEFAULT_INBOX,
+        warehouse=warehouse or os.environ.get("GONGKAI_WAREHOUSE") or DEFAULT_WAREHOUSE,
+        parse_workers=int(os.environ.get("GONGKAI_PARSE_WORKERS", "1")),
+        max_file_mb=int(os.environ.get("GONGKAI_MAX_FILE_MB", "50")),
+    )
+
+
+def default_resources() -> dict:
+    return {"gongkai": settings_from_env()}
