@@ -66,11 +66,10 @@ def cmd_ingest(args) -> int:
     print(f"Gongkai ingest: inbox {inbox} -> warehouse {warehouse}")
     t0 = time.time()
     try:
-        with writer_lock(warehouse, timeout=args.wait):
-            with dg.DagsterInstance.get() as instance:
-                result = dg.materialize(assets.ALL_ASSETS + checks.ALL_CHECKS, resources={"gongkai": settings},
-                                        instance=instance, raise_on_error=False, tags={"gongkai/trigger": "cli"},
-                                        run_config={"loggers": {"console": {"config": {"log_level": "INFO"}}}})
+        with writer_lock(warehouse, timeout=args.wait), dg.DagsterInstance.get() as instance:
+            result = dg.materialize(assets.ALL_ASSETS + checks.ALL_CHECKS, resources={"gongkai": settings},
+                                    instance=instance, raise_on_error=False, tags={"gongkai/trigger": "cli"},
+                                    run_config={"loggers": {"console": {"config": {"log_level": "INFO"}}}})
     except WarehouseBusy as e:
         print(f"gongkai: {e}", file=sys.stderr)
         return 3
@@ -136,8 +135,7 @@ def cmd_check(args) -> int:
     with writer_lock(path, timeout=60):
         con = ingest.open_warehouse(path)
         try:
-            frame = quality.evaluate_cross_checks(con)
-            quality.write_quality(con, frame, quality.CROSS_CHECK_RULES)
+            quality.refresh_quality(con)
             summary = con.execute(
                 "SELECT rule_id, count(*) FILTER (WHERE passed), count(*) FILTER (WHERE NOT passed), "
                 "count(*) FILTER (WHERE passed IS NULL) FROM quality_results q JOIN reports USING (report_id) "

@@ -77,8 +77,7 @@ def warehouse_reports(context: dg.AssetExecutionContext, gongkai: GongkaiSetting
 def quality_results(context: dg.AssetExecutionContext, gongkai: GongkaiSettings) -> dg.MaterializeResult:
     con = ingest.open_warehouse(gongkai.warehouse_path)
     try:
-        frame = quality.evaluate_cross_checks(con)
-        quality.write_quality(con, frame, quality.CROSS_CHECK_RULES)
+        frame = quality.refresh_quality(con)
     finally:
         con.close()
     failed = frame.filter(frame["passed"].not_()).height

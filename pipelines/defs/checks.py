@@ -6,7 +6,7 @@ import dagster as dg
 from pipelines.defs.assets import quality_results
 from pipelines.defs.resources import GongkaiSettings
 from pipelines.lib import warehouse as wh
-from pipelines.lib.quality import CROSS_CHECK_RULES
+from pipelines.lib.quality import rule_ids
 
 FAILING_SQL = """
 SELECT r.agency_name, r.year, q.scope, q.expected, q.observed, q.report_id
@@ -44,4 +44,4 @@ def _rule_check(rule_id: str) -> dg.AssetChecksDefinition:
     return _check
 
 
-ALL_CHECKS = [_rule_check(r) for r in CROSS_CHECK_RULES]
+ALL_CHECKS = [_rule_check(r) for r in rule_ids()]

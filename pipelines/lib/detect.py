@@ -20,7 +20,7 @@ def _title_candidates(text: str) -> list[str]:
         if not m:
             continue
         # A crawler header line such as '标题：…' keeps its value.
-        ln = re.sub(r"^(?:%s)\s*[:：]\s*" % "|".join(_CRAWLER_KEYS), "", ln)
+        ln = re.sub(r"^(?:{})\s*[:：]\s*".format("|".join(_CRAWLER_KEYS)), "", ln)
         m = _TITLE_RE.search(ln)
         head = ln[: m.start()].strip()
         if len(_YEAR_RE.sub("", head)) < 2 and i > 0:

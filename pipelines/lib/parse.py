@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 from collections.abc import Callable
 from pathlib import Path
@@ -76,10 +77,8 @@ READERS["html"] = _read_html
 def _register_optional_readers() -> None:
     # Each optional reader module registers itself if it imports (DOCX, PDF, markdown).
     for mod in ("docx", "pdf", "markdown"):
-        try:
+        with contextlib.suppress(ImportError, AttributeError):
             __import__(f"{__package__}.extract.{mod}", fromlist=["register"]).register(READERS)
-        except (ImportError, AttributeError):
-            pass
 
 
 _register_optional_readers()

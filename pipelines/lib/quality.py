@@ -30,9 +30,17 @@ def _message(rule_id: str, scope: str, passed: bool | None, expected: float, obs
 
 
 def evaluate_cross_checks(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
-    """One row per rule x scope x report: passed True/False, or NULL when not assessable."""
-    suite = load_suite("cross_checks")
-    frames = {r: rule_frame(con, r) for r in CROSS_CHECK_RULES}
+    return evaluate_suite(con, "cross_checks")
+
+
+def evaluate_suite(con: duckdb.DuckDBPyConnection, suite_name: str) -> pl.DataFrame:
+    """One row per rule x scope x report: passed True/False, or NULL when not assessable.
+
+    Every expectation of the suite names its rule (meta.rule_id); the rule's shaping query
+    sql/checks/<rule_id>.sql returns report_id, rule_id, scope, expected, observed, assessable.
+    """
+    suite = load_suite(suite_name)
+    frames = {e["meta"]["rule_id"]: rule_frame(con, e["meta"]["rule_id"]) for e in suite["expectations"]}
     assessable = {r: f.filter(pl.col("assessable")) for r, f in frames.items()}
     outcomes = run_suite(suite, {r: f.select("expected", "observed").to_pandas() for r, f in assessable.items()})
     out = []
@@ -62,3 +70,26 @@ def write_quality(con: duckdb.DuckDBPyConnection, frame: pl.DataFrame, rule_ids:
     except Exception:
         con.execute("ROLLBACK")
         raise
+
+
+def suite_names() -> list[str]:
+    from .gx_bridge import EXPECTATIONS_DIR
+
+    return sorted(p.stem for p in EXPECTATIONS_DIR.glob("*.json"))
+
+
+def rule_ids() -> list[str]:
+    """Every rule of every suite in expectations/, in suite order."""
+    return [e["meta"]["rule_id"] for name in suite_names() for e in load_suite(name)["expectations"]]
+
+
+def evaluate_all(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
+    frames = [evaluate_suite(con, name) for name in suite_names()]
+    return pl.concat(frames) if frames else pl.DataFrame(schema=QUALITY_SCHEMA)
+
+
+def refresh_quality(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
+    """Evaluate every suite and replace quality_results with the outcome, in one transaction."""
+    frame = evaluate_all(con)
+    write_quality(con, frame, tuple(rule_ids()))
+    return frame
