@@ -90,11 +90,11 @@ def build_report(ext: Extracted, *, source_file: str, sha256: str, fmt: str) -> 
 
     text = clean_text(ext.text)
     tables = group_tables(ext.grids)
-    if not looks_like_report(text) and not (ext.title_hint and looks_like_report(ext.title_hint)):
-        if not tables["T3"]:
-            raise DocumentRejected("detect", "not_a_report",
-                                   "This is not a government information-disclosure annual report: it has neither "
-                                   "the report title (…政府信息公开工作年度报告) nor its table 三.")
+    titled = looks_like_report(text) or bool(ext.title_hint and looks_like_report(ext.title_hint))
+    if not titled and not tables["T3"]:
+        raise DocumentRejected("detect", "not_a_report",
+                               "This is not a government information-disclosure annual report: it has neither "
+                               "the report title (…政府信息公开工作年度报告) nor its table 三.")
     title, agency, year = find_title(text, ext.title_hint)
     check_era(text, year, bool(tables["T3"]))
 
