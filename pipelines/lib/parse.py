@@ -61,6 +61,10 @@ def _read_txt(data: bytes) -> Extracted:
     text = decode_bytes(data)
     if is_tabbed_text(text):
         return read_tabbed_text(text)
+    if not looks_like_report(text):
+        raise DocumentRejected("detect", "not_a_report",
+                               "This text is not a government information-disclosure annual report: it has neither "
+                               "the report title (…政府信息公开工作年度报告) nor its tables.")
     from .extract import crawler_text  # run-together cells (crawler renderings)
 
     return crawler_text.read_crawler_text(text)

@@ -1,0 +1,49 @@
+"""The whole asset graph, with its checks, materializes into a temporary warehouse."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import dagster as dg
+
+from pipelines.defs import assets, checks
+from pipelines.defs.resources import GongkaiSettings
+from pipelines.definitions import defs
+from tests.conftest import corpus_file
+
+
+def test_definitions_load() -> None:
+    d = defs()
+    dg.Definitions.validate_loadable(d)
+    keys = {k.to_user_string() for k in d.resolve_asset_graph().get_all_asset_keys()}
+    assert {"inbox_documents", "parsed_documents", "warehouse_reports", "quality_results"} <= keys
+    assert d.resolve_job_def("ingest_job") is not None
+
+
+def test_materialize_graph_with_checks(tmp_path: Path) -> None:
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    shutil.copy(corpus_file("ningbo-police-2019.txt"), inbox / "seed.txt")
+    shutil.copy(corpus_file("shanghai-gov-office-2019.html"), inbox / "sh.html")
+    (inbox / "empty.txt").write_text("")
+    settings = GongkaiSettings(inbox=str(inbox), warehouse=str(tmp_path / "w.duckdb"))
+    with dg.instance_for_test() as instance:
+        result = dg.materialize(assets.ALL_ASSETS + checks.ALL_CHECKS, resources={"gongkai": settings},
+                                instance=instance)
+        assert result.success
+        evals = {e.check_name: e for e in result.get_asset_check_evaluations()}
+        assert {"R1_flow", "R2_outcomes", "R3_requesters", "R4_review_totals"} <= set(evals)
+        assert evals["R1_flow"].passed
+        r2 = evals["R2_outcomes"]
+        assert not r2.passed
+        assert r2.metadata["scopes_failed"].value == 1
+        assert "上海市人民政府办公厅" in r2.metadata["failing_scopes"].value
+        # The same results are recorded in the instance, which is what the UI reads.
+        latest = instance.event_log_storage.get_latest_asset_check_execution_by_key(
+            [dg.AssetCheckKey(dg.AssetKey("quality_results"), "R2_outcomes")])
+        assert latest
+    loaded = {e.event_specific_data.materialization.asset_key.to_user_string():
+              e.event_specific_data.materialization.metadata for e in result.get_asset_materialization_events()}
+    assert loaded["warehouse_reports"]["reports_loaded"].value == 2
+    assert loaded["warehouse_reports"]["documents_quarantined"].value == 1
