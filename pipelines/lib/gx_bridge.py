@@ -1,8 +1,10 @@
 """Great Expectations as the engine that judges rule frames.
 
-Suites are JSON in ``expectations/``; each expectation carries ``meta.rule_id`` and is run on
-that rule's rows only, all reports at once (set-wise), in an ephemeral GX context over pandas
-(GX's SQL source over DuckDB does not evaluate; see the issue notes).
+Suites are JSON in ``expectations/``, one per rule family. Every expectation names its rule
+(``meta.rule_id``); the bridge validates one frame per suite (all reports at once, set-wise) whose
+``rule_id`` column routes rows to their expectation through a pandas ``row_condition``. It runs in an
+ephemeral GX context over pandas, because GX's SQL source over DuckDB does not evaluate (every metric
+raises); an expectation that raises fails loudly here, it never reads as a data finding.
 """
 
 from __future__ import annotations
@@ -37,44 +39,71 @@ def load_suite(name: str) -> dict:
     return json.loads((EXPECTATIONS_DIR / f"{name}.json").read_text(encoding="utf-8"))
 
 
-def _gx():
+def _context(docs_dir: Path | None):
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
     import great_expectations as gx
-
-    return gx
-
-
-def run_suite(suite: dict, frames: dict[str, pd.DataFrame]) -> list[ExpectationOutcome]:
-    """Run each expectation of ``suite`` on ``frames[meta.rule_id]``; return failing row indexes per rule."""
-    gx = _gx()
     from great_expectations.data_context.types.base import ProgressBarsConfig
 
     ctx = gx.get_context(mode="ephemeral")
     ctx.variables.progress_bars = ProgressBarsConfig(globally=False, metric_calculations=False)
-    ds = ctx.data_sources.add_pandas("gongkai")
-    asset = ds.add_dataframe_asset("rule_frame")
-    batch = asset.add_batch_definition_whole_dataframe("whole")
-    outcomes = []
-    for i, exp in enumerate(suite["expectations"]):
-        rule_id = exp["meta"]["rule_id"]
-        frame = frames.get(rule_id)
-        if frame is None or frame.empty:
-            outcomes.append(ExpectationOutcome(rule_id, exp["type"], 0, severity=exp.get("severity", "warning")))
-            continue
-        one = gx.ExpectationSuite(name=f"{suite['name']}_{i}", expectations=[dict(exp)])
-        one = ctx.suites.add(one)
-        vd = ctx.validation_definitions.add(gx.ValidationDefinition(name=f"v_{suite['name']}_{i}", data=batch, suite=one))
-        result = vd.run(batch_parameters={"dataframe": frame.reset_index(drop=True)},
-                        result_format={"result_format": "COMPLETE"})
-        for r in result.results:
+    if docs_dir is not None:
+        ctx.add_data_docs_site(site_name="gongkai", site_config={
+            "class_name": "SiteBuilder",
+            "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
+            "store_backend": {"class_name": "TupleFilesystemStoreBackend", "base_directory": str(docs_dir)},
+        })
+    return gx, ctx
+
+
+def _routed(exp: dict) -> dict:
+    """The expectation, restricted to its own rule's rows of the suite frame."""
+    exp = json.loads(json.dumps(exp))
+    kwargs = exp.setdefault("kwargs", {})
+    kwargs.setdefault("row_condition", f'rule_id=="{exp["meta"]["rule_id"]}"')
+    kwargs.setdefault("condition_parser", "pandas")
+    return exp
+
+
+def run_suite(suite: dict, frame: pd.DataFrame | dict[str, pd.DataFrame],
+              docs_dir: Path | None = None) -> list[ExpectationOutcome]:
+    """Validate ``frame`` (or per-rule frames, concatenated) against ``suite``.
+
+    Returns, per expectation, the positions (in the concatenated frame, index reset) of failing rows.
+    With ``docs_dir`` the run also renders GX Data Docs there.
+    """
+    if isinstance(frame, dict):
+        parts = [f.assign(rule_id=rule) for rule, f in frame.items() if f is not None and not f.empty]
+        frame = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame({"rule_id": []})
+    frame = frame.reset_index(drop=True)
+    expectations = list(suite["expectations"])
+    counts = frame["rule_id"].value_counts().to_dict() if "rule_id" in frame else {}
+    live = [e for e in expectations if counts.get(e["meta"]["rule_id"], 0) > 0]
+    outcomes = {id(e): ExpectationOutcome(e["meta"]["rule_id"], e["type"], 0, severity=e.get("severity", "warning"))
+                for e in expectations}
+    if live:
+        gx, ctx = _context(docs_dir)
+        gx_suite = ctx.suites.add(gx.ExpectationSuite(name=suite["name"], expectations=[_routed(e) for e in live],
+                                                      meta=suite.get("meta", {})))
+        batch = ctx.data_sources.add_pandas("gongkai").add_dataframe_asset(suite["name"]) \
+            .add_batch_definition_whole_dataframe("all_reports")
+        vd = ctx.validation_definitions.add(gx.ValidationDefinition(name=suite["name"], data=batch, suite=gx_suite))
+        actions = [gx.checkpoint.UpdateDataDocsAction(name="data_docs", site_names=["gongkai"])] if docs_dir else []
+        cp = ctx.checkpoints.add(gx.Checkpoint(name=f"{suite['name']}_checkpoint", validation_definitions=[vd],
+                                               actions=actions, result_format={"result_format": "COMPLETE"}))
+        run = cp.run(batch_parameters={"dataframe": frame})
+        results = next(iter(run.run_results.values())).results
+        by_rule = {(r.expectation_config.meta["rule_id"], r.expectation_config.type): r for r in results}
+        for exp in live:
+            r = by_rule[(exp["meta"]["rule_id"], exp["type"])]
             info = r.exception_info or {}
-            raised = info.get("raised_exception") if isinstance(info, dict) else False
-            if raised or any(isinstance(v, dict) and v.get("raised_exception") for v in
-                             (info.values() if isinstance(info, dict) else [])):
-                raise GXEvaluationError(f"{suite['name']}/{rule_id}: expectation {exp['type']} raised "
-                                        f"instead of evaluating: {info}")
-            outcomes.append(ExpectationOutcome(
-                rule_id=rule_id, expectation_type=exp["type"], evaluated=len(frame),
+            raised = bool(info.get("raised_exception")) or any(
+                isinstance(v, dict) and v.get("raised_exception") for v in info.values())
+            if raised:
+                raise GXEvaluationError(f"{suite['name']}/{exp['meta']['rule_id']}: expectation {exp['type']} "
+                                        f"raised instead of evaluating: {info}")
+            outcomes[id(exp)] = ExpectationOutcome(
+                rule_id=exp["meta"]["rule_id"], expectation_type=exp["type"],
+                evaluated=counts.get(exp["meta"]["rule_id"], 0),
                 failed_index=list(r.result.get("unexpected_index_list") or []), success=bool(r.success),
-                severity=exp.get("severity", "warning")))
-    return outcomes
+                severity=exp.get("severity", "warning"))
+    return [outcomes[id(e)] for e in expectations]

@@ -1,11 +1,20 @@
-"""Cross-check rules evaluated set-wise over every loaded report, judged by GX, written to quality_results."""
+"""Data-quality rules evaluated set-wise over every loaded report, judged by GX, written to quality_results.
+
+A rule is a shaping query ``sql/checks/<rule_id>.sql`` (one row per evaluated scope: report_id, rule_id,
+scope, expected, observed, assessable) plus an expectation in a suite ``expectations/<family>.json``
+that names it. Results are three-valued: passed, failed, or NULL when the scope cannot be assessed.
+"""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import duckdb
 import polars as pl
 
-from .gx_bridge import load_suite, run_suite
+from .codes import load_codes
+from .gx_bridge import EXPECTATIONS_DIR, load_suite, run_suite
+from .harmonize import code_domain
 from .warehouse import now, read_sql
 
 CROSS_CHECK_RULES = ("R1_flow", "R2_outcomes", "R3_requesters", "R4_review_totals")
@@ -16,45 +25,88 @@ QUALITY_SCHEMA = {
 }
 
 
+def suite_names() -> list[str]:
+    return sorted(p.stem for p in EXPECTATIONS_DIR.glob("*.json"))
+
+
+def suite_rules(name: str) -> list[str]:
+    return list(dict.fromkeys(e["meta"]["rule_id"] for e in load_suite(name)["expectations"]))
+
+
+def rule_ids() -> list[str]:
+    """Every rule of every suite in expectations/, in suite order."""
+    return [r for name in suite_names() for r in suite_rules(name)]
+
+
+def blocking_rules() -> set[str]:
+    """Rules of structural suites (meta.blocking): their failure stops the analyst views."""
+    return {r for name in suite_names() if load_suite(name).get("meta", {}).get("blocking") for r in suite_rules(name)}
+
+
+def rule_descriptions() -> dict[str, str]:
+    return {e["meta"]["rule_id"]: e["meta"].get("rule", "") for n in suite_names() for e in load_suite(n)["expectations"]}
+
+
+def seed_rule_inputs(con: duckdb.DuckDBPyConnection) -> None:
+    """Tables the shaping queries read: the valid code combinations (with the template of each 表二 cell)."""
+    codes = load_codes()
+    t2 = [(t, it.item, r, c) for t, items in codes.proactive.items() for it in items.values()
+          for r in it.rows for c in it.columns]
+    dom = code_domain().with_columns(pl.lit(None, pl.String).alias("template"))
+    dom = pl.concat([dom.filter(pl.col("table_no") != "T2"),
+                     pl.DataFrame(t2, schema={"template": pl.String, "item": pl.String, "row_code": pl.String,
+                                              "col_code": pl.String}, orient="row")
+                     .with_columns(pl.lit("T2").alias("table_no"))], how="diagonal")
+    con.register("_domain", dom.select("table_no", "template", "item", "row_code", "col_code"))
+    con.execute("CREATE OR REPLACE TABLE code_domain AS SELECT * FROM _domain")
+    con.unregister("_domain")
+
+
 def rule_frame(con: duckdb.DuckDBPyConnection, rule_id: str) -> pl.DataFrame:
     return con.sql(read_sql(f"checks/{rule_id}.sql")).pl().with_columns(
-        pl.col("expected").cast(pl.Float64), pl.col("observed").cast(pl.Float64))
+        pl.col("report_id").cast(pl.String), pl.col("scope").cast(pl.String),
+        pl.col("expected").cast(pl.Float64), pl.col("observed").cast(pl.Float64),
+        pl.col("assessable").cast(pl.Boolean))
 
 
 def _message(rule_id: str, scope: str, passed: bool | None, expected: float, observed: float) -> str:
     if passed is None:
-        return f"{rule_id} on {scope}: not assessable, the total cell was left blank."
+        return f"{rule_id} on {scope}: not assessable (the total cell was left blank or the input is missing)."
     if passed:
         return f"{rule_id} on {scope}: holds ({expected:g})."
-    return f"{rule_id} on {scope}: expected {expected:g}, the parts add up to {observed:g} (off by {observed - expected:+g})."
+    return f"{rule_id} on {scope}: expected {expected:g}, found {observed:g} (off by {observed - expected:+g})."
+
+
+def evaluate_suite(con: duckdb.DuckDBPyConnection, suite_name: str, docs_dir: Path | None = None) -> pl.DataFrame:
+    """One row per rule x scope x report of this suite: passed True/False, or NULL when not assessable."""
+    suite = load_suite(suite_name)
+    blocking = bool(suite.get("meta", {}).get("blocking"))
+    frames = {r: rule_frame(con, r) for r in suite_rules(suite_name)}
+    judged = pl.concat([f.filter(pl.col("assessable")) for f in frames.values()]) if frames else None
+    if judged is None or judged.is_empty():
+        judged = pl.DataFrame(schema={"report_id": pl.String, "rule_id": pl.String, "scope": pl.String,
+                                      "expected": pl.Float64, "observed": pl.Float64, "assessable": pl.Boolean})
+    outcomes = run_suite(suite, judged.select("rule_id", "expected", "observed").to_pandas(), docs_dir=docs_dir)
+    failed = sorted({i for o in outcomes for i in o.failed_index})
+    severity = {o.rule_id: ("error" if blocking else o.severity) for o in outcomes}
+    judged = judged.with_row_index("_i").with_columns(pl.col("_i").is_in(failed).not_().alias("passed")).drop("_i")
+    not_assessable = [f.filter(~pl.col("assessable")).with_columns(pl.lit(None, pl.Boolean).alias("passed"))
+                      for f in frames.values()]
+    df = pl.concat([judged, *not_assessable])
+    df = df.with_columns(pl.col("rule_id").replace_strict(severity, default="warning").alias("severity"))
+    msgs = [_message(r, s, p, e, o) for r, s, p, e, o in
+            df.select("rule_id", "scope", "passed", "expected", "observed").iter_rows()]
+    return df.with_columns(pl.Series("message", msgs, pl.String)).select(list(QUALITY_SCHEMA))
 
 
 def evaluate_cross_checks(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
     return evaluate_suite(con, "cross_checks")
 
 
-def evaluate_suite(con: duckdb.DuckDBPyConnection, suite_name: str) -> pl.DataFrame:
-    """One row per rule x scope x report: passed True/False, or NULL when not assessable.
-
-    Every expectation of the suite names its rule (meta.rule_id); the rule's shaping query
-    sql/checks/<rule_id>.sql returns report_id, rule_id, scope, expected, observed, assessable.
-    """
-    suite = load_suite(suite_name)
-    frames = {e["meta"]["rule_id"]: rule_frame(con, e["meta"]["rule_id"]) for e in suite["expectations"]}
-    assessable = {r: f.filter(pl.col("assessable")) for r, f in frames.items()}
-    outcomes = run_suite(suite, {r: f.select("expected", "observed").to_pandas() for r, f in assessable.items()})
-    out = []
-    for o in outcomes:
-        a = assessable[o.rule_id].with_row_index("_i")
-        failed = set(o.failed_index)
-        a = a.with_columns(pl.col("_i").is_in(list(failed)).not_().alias("passed")).drop("_i")
-        na = frames[o.rule_id].filter(~pl.col("assessable")).with_columns(pl.lit(None, pl.Boolean).alias("passed"))
-        both = pl.concat([a, na]).with_columns(pl.lit(o.severity).alias("severity"))
-        out.append(both)
-    df = pl.concat(out) if out else pl.DataFrame(schema=QUALITY_SCHEMA)
-    msgs = [_message(r, s, p, e, o) for r, s, p, e, o in
-            df.select("rule_id", "scope", "passed", "expected", "observed").iter_rows()]
-    return df.with_columns(pl.Series("message", msgs, pl.String)).select(list(QUALITY_SCHEMA))
+def evaluate_all(con: duckdb.DuckDBPyConnection, docs_dir: Path | None = None) -> pl.DataFrame:
+    seed_rule_inputs(con)
+    frames = [evaluate_suite(con, name, docs_dir) for name in suite_names()]
+    return pl.concat(frames) if frames else pl.DataFrame(schema=QUALITY_SCHEMA)
 
 
 def write_quality(con: duckdb.DuckDBPyConnection, frame: pl.DataFrame, rule_ids: tuple[str, ...]) -> None:
@@ -72,24 +124,8 @@ def write_quality(con: duckdb.DuckDBPyConnection, frame: pl.DataFrame, rule_ids:
         raise
 
 
-def suite_names() -> list[str]:
-    from .gx_bridge import EXPECTATIONS_DIR
-
-    return sorted(p.stem for p in EXPECTATIONS_DIR.glob("*.json"))
-
-
-def rule_ids() -> list[str]:
-    """Every rule of every suite in expectations/, in suite order."""
-    return [e["meta"]["rule_id"] for name in suite_names() for e in load_suite(name)["expectations"]]
-
-
-def evaluate_all(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
-    frames = [evaluate_suite(con, name) for name in suite_names()]
-    return pl.concat(frames) if frames else pl.DataFrame(schema=QUALITY_SCHEMA)
-
-
-def refresh_quality(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
+def refresh_quality(con: duckdb.DuckDBPyConnection, docs_dir: Path | None = None) -> pl.DataFrame:
     """Evaluate every suite and replace quality_results with the outcome, in one transaction."""
-    frame = evaluate_all(con)
+    frame = evaluate_all(con, docs_dir)
     write_quality(con, frame, tuple(rule_ids()))
     return frame
