@@ -105,6 +105,7 @@ def interpret_t3(grids: list[Grid]) -> TableResult:
     cols = list(codes.requester_types)
     res = TableResult()
     seen: set[str] = set()
+    prev_group = ""
     for g in grids:
         for i, row in enumerate(g.rows):
             split = split_row(row, T3_WIDTH)
@@ -112,7 +113,14 @@ def interpret_t3(grids: list[Grid]) -> TableResult:
                 continue
             labels, values = split
             own, context = _own_label(labels)
+            if prev_group and not any(c.text.strip() for c in labels[:-1]):
+                # Text renderings leave a vertical merge's continuation cells empty: '3.其他' keeps
+                # the （六）其他处理 heading only as the group of the rows above it.
+                context = f"{prev_group} {context}"
             code = match_request_row(own, context) or match_request_row(context.split(" ")[-1] if context else "")
+            group_cells = [c.text for c in labels[:-1] if c.text.strip() and not c.h_copy]
+            if group_cells:
+                prev_group = group_cells[-1]
             if code is None:
                 if any(c.text.strip() for c in values) and own.strip():
                     res.warnings.append(f"table 三: row label {own!r} matches no code; row skipped")

@@ -113,7 +113,7 @@ def build_report(ext: Extracted, *, source_file: str, sha256: str, fmt: str) -> 
     template = detect_template_from_t2(tables["T2"])
     if template is None:
         template = "2021" if split_other or year >= 2021 else "2019"
-    warnings = list(t3.warnings)
+    warnings = list(ext.warnings) + list(t3.warnings)
     t2 = interpret_t2(tables["T2"], template)
     t4 = interpret_t4(tables["T4"])
     warnings += t2.warnings + t4.warnings

@@ -15,3 +15,4 @@ class Extracted:
     grids: list[Grid] = field(default_factory=list)
     title_hint: str | None = None
     inferred: bool = False  # cells were recovered from run-together text
+    warnings: list[str] = field(default_factory=list)  # reader-level findings, copied to the report

@@ -1,12 +1,509 @@
-"""Crawler text in which a table's cells run together (placeholder until the recovery lands)."""
+"""Crawler text renderings in which table cells run together without separators.
+
+The pingtan page.txt files flatten each table row to ``<label><digits>``, e.g.
+``一、本年新收政府信息公开申请数量801000081``. The label sequence of tables 三 and 四 is
+fixed by the template, so the rows are cut at the known labels; the digit run of a row
+is then split into cells by enumerating EVERY split and keeping the ones the table's own
+arithmetic allows:
+
+* a printed count has no leading zero ('023' is '0', '23'); spaces are hard separators;
+* R3 per row (总计 = sum of the six requester columns), then R1/R2 across rows (table 三);
+* R4 per block (table 四).
+
+A reading is accepted only when it is unique; otherwise the document is rejected with
+``ambiguous_cells`` naming the row and its candidate readings. Agencies do print wrong
+arithmetic (pingtan-zrz-2023, -jjf-2024, -2020), so when NO reading satisfies every
+check the reader falls back to the readings that break the fewest checks, still only
+if those agree on every value, and records the broken checks as warnings.
+
+Table 二 has no arithmetic: a row whose digits allow several readings is dropped with a
+warning (the rest of the report stays usable) instead of being guessed.
+"""
 
 from __future__ import annotations
 
+import itertools
+import math
+import re
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from ..codes import load_codes
+from ..grid import Grid
+from ..labels import T2_2019_PHRASES, T2_2021_PHRASES
 from ..model import DocumentRejected
 from . import Extracted
 
+T3_WIDTH = 7
+T4_WIDTH = 15
+# Beyond this many combined readings of the ambiguous table-三 rows the proof is not attempted.
+MAX_COMBINATIONS = 200_000
+# Beyond this many cuts of one digit run the run is refused instead of enumerated.
+MAX_SPLITS = 100_000
+
+_BODY_MARK_RE = re.compile(r"^=+\s*正文\s*=+\s*$", re.M)
+_HEADER_LINE_RE = re.compile(r"^(标题|发布时间|文号|发布机构|栏目|原文链接|本地目录)\s*[:：]\s*(.*)$")
+# Page chrome of the site template: '当前位置： 首页… 全真版 文字版 文件下载 相关链接： -->'.
+_CHROME_HEAD_RE = re.compile(r"^\s*当前位置[:：].{0,400}?文件下载(?:\s*相关链接[:：])?(?:\s*-->)?\s*", re.S)
+_CHROME_TAIL_RE = re.compile(r"\s*附件下载\s*$")
+
+
+def nfkc(text: str) -> str:
+    return unicodedata.normalize("NFKC", text)
+
+
+def _sp(literal: str) -> str:
+    """Regex for a literal label that tolerates spaces between any two characters ('社会公益 组织')."""
+    return r"\s*".join(re.escape(ch) for ch in nfkc(literal))
+
+
+def _ordinal(ordinal: str) -> str:
+    """Optional ordinal before a label. A digit ordinal must carry its dot: in '40000042.没有现成'
+    the '2.' is the next label's ordinal, not a digit of the row."""
+    o = nfkc(ordinal)
+    if o[0].isdigit():
+        return rf"(?:{o[0]}\s*[.、]\s*)?"
+    return rf"(?:{_sp(o)}\s*)?"
+
+
+# ---------------------------------------------------------------- splitting digit runs into cells
+
+_COUNT_RE = re.compile(r"0|[1-9]\d*")
+_SIGNED_RE = re.compile(r"0|-?[1-9]\d*")
+_AMOUNT_RE = re.compile(r"(?:0|[1-9]\d*)(?:\.\d+)?")
+
+
+class TooManyReadings(ValueError):
+    pass
+
+
+def _cell_ok(text: str, kind: str) -> bool:
+    pattern = {"count": _COUNT_RE, "signed": _SIGNED_RE, "amount": _AMOUNT_RE}[kind]
+    return pattern.fullmatch(text) is not None
+
+
+def enumerate_splits(run: str, kinds: Sequence[str]) -> list[tuple[str, ...]]:
+    """Every way to cut ``run`` into ``len(kinds)`` cells; '' is a blank cell.
+
+    Whitespace in ``run`` is a hard cell boundary. A cell is a whole printed number of its
+    column kind ('count': no sign, no leading zero; 'signed': may start with '-'; 'amount':
+    may carry decimals). Blank cells are assumed only when the run has too few digits
+    for the cells (the fewest blanks that make a reading possible): a row printing
+    six digits for seven cells (pingtan-gaj-2019) or no digit at all (pingtan-scj-2022).
+    """
+    groups = run.split()
+    n = len(kinds)
+    digits = sum(len(g) for g in groups)
+    if n > 1 and digits > n and math.comb(digits - 1, n - 1) > MAX_SPLITS:
+        # A run this long for so few cells means the row was mis-cut; do not enumerate it.
+        raise TooManyReadings(f"{run!r} has over {MAX_SPLITS} ways to cut it into {n} cells")
+
+    def rec(gi: int, pos: int, col: int, blanks: int) -> list[tuple[str, ...]]:
+        if gi == len(groups):
+            if col == n:
+                return [()]
+            if n - col <= blanks:
+                return [("",) * (n - col)]
+            return []
+        if col == n:
+            return []
+        out: list[tuple[str, ...]] = []
+        group = groups[gi]
+        if blanks:
+            out += [("",) + rest for rest in rec(gi, pos, col + 1, blanks - 1)]
+        for end in range(pos + 1, len(group) + 1):
+            cell = group[pos:end]
+            if not _cell_ok(cell, kinds[col]):
+                continue
+            nxt = (gi + 1, 0) if end == len(group) else (gi, end)
+            out += [(cell,) + rest for rest in rec(nxt[0], nxt[1], col + 1, blanks)]
+        return out
+
+    for blanks in range(n + 1):
+        found = sorted(set(rec(0, 0, 0, blanks))) if groups or blanks == n else []
+        if found:
+            return found
+    return []
+
+
+def _val(cell: str) -> float:
+    return float(cell) if cell else 0.0
+
+
+def _show(reading: Sequence[str]) -> str:
+    return "/".join(c if c else "(blank)" for c in reading)
+
+
+def _r3_ok(reading: Sequence[str]) -> bool:
+    return sum(_val(c) for c in reading[:6]) == _val(reading[6])
+
+
+# ---------------------------------------------------------------- table 三
+
+@dataclass(frozen=True)
+class _RowSpec:
+    code: str  # for the cross-row checks only; the shared interpreter maps the printed label
+    ordinal: str
+    head: str  # the label's opening words, enough to find it in order
+    group: str = ""  # merged group label above the row ('（六）其他处理' for '3.其他')
+
+
+_T3_HEAD = [
+    _RowSpec("received_new", "一、", "本年新收"),
+    _RowSpec("carried_over_from_prior", "二、", "上年结转"),
+    _RowSpec("granted", "（一）", "予以公开"),
+    _RowSpec("partially_granted", "（二）", "部分公开"),
+    _RowSpec("denied_state_secret", "1.", "属于国家秘密"),
+    _RowSpec("denied_law_prohibited", "2.", "其他法律行政"),
+    _RowSpec("denied_security_stability", "3.", "危及"),
+    _RowSpec("denied_third_party_rights", "4.", "保护第三方"),
+    _RowSpec("denied_internal_affairs", "5.", "属于三类内部事务"),
+    _RowSpec("denied_process_info", "6.", "属于四类过程性"),
+    _RowSpec("denied_enforcement_file", "7.", "属于行政执法案卷"),
+    _RowSpec("denied_admin_query", "8.", "属于行政查询"),
+    _RowSpec("unavailable_not_held", "1.", "本机关不掌握"),
+    _RowSpec("unavailable_needs_creation", "2.", "没有现成"),
+    _RowSpec("unavailable_unclear", "3.", "补正后申请内容"),
+    _RowSpec("not_processed_complaint", "1.", "信访举报"),
+    _RowSpec("not_processed_duplicate", "2.", "重复申请"),
+    _RowSpec("not_processed_publication", "3.", "要求提供公开出版物"),
+    _RowSpec("not_processed_excessive", "4.", "无正当理由大量反复"),
+    _RowSpec("not_processed_confirmation", "5.", "要求行政机关确认"),
+]
+_T3_OTHER_2019 = [_RowSpec("other_total", "（六）", "其他处理")]
+_T3_OTHER_2021 = [
+    _RowSpec("other_no_correction", "1.", "申请人无正当理由逾期不补正", "（六）其他处理"),
+    _RowSpec("other_unpaid_fee", "2.", "申请人逾期未按收费通知", "（六）其他处理"),
+    _RowSpec("other_other", "3.", "其他", "（六）其他处理"),
+]
+_T3_TAIL = [
+    _RowSpec("processed_total", "（七）", "总计"),
+    _RowSpec("carried_forward", "四、", "结转下年度"),
+]
+_T3_ANCHOR_RE = re.compile(r"(?:一\s*、\s*)?" + _sp("本年新收政府信息公开申请数量"))
+# Table 四's heading, including the typo '行政法复议' (pingtan-2022, -shs-2025).
+_T4_HEADING_RE = re.compile(r"四\s*、[^0-9。]{0,20}?行\s*政\s*法?\s*复\s*议")
+_T4_HEADER_RE = re.compile(_sp("结果维持") + r"\s*" + _sp("结果纠正") + r"\s*" + _sp("其他结果") + r"\s*"
+                           + _sp("尚未审结") + r"\s*" + _sp("总计"))
+_SECTION5_RE = re.compile(r"五\s*、")
+_DIGITS_RE = re.compile(r"\d[\d\s]*")
+_GROUP_HEADING_RE = re.compile(r"[(][一二三四五六七八九十][)]|[一二三四]\s*、")
+
+
+@dataclass
+class _Row:
+    spec: _RowSpec
+    label: str
+    run: str
+    readings: list[tuple[str, ...]] = field(default_factory=list)
+    r3_failed: bool = False
+
+
+def _cut_rows(region: str, specs: list[_RowSpec], warnings: list[str]) -> list[_Row]:
+    """Locate the labels in printed order; a row's digits lie between its label and the next one."""
+    found: list[tuple[_RowSpec, re.Match[str]]] = []
+    pos = 0
+    for spec in specs:
+        tail = r"(?!\s*处\s*理)" if spec.code == "other_other" else ""  # '3.其他', not '其他处理'
+        m = re.compile(_ordinal(spec.ordinal) + _sp(spec.head) + tail).search(region, pos)
+        if m is None:
+            warnings.append(f"table 三: row label {nfkc(spec.ordinal + spec.head)!r} not found in the text")
+            continue
+        found.append((spec, m))
+        pos = m.end()
+    rows = []
+    for k, (spec, m) in enumerate(found):
+        end = found[k + 1][1].start() if k + 1 < len(found) else len(region)
+        span = region[m.end():end]
+        runs = list(_DIGITS_RE.finditer(span))
+        tail = span[: runs[0].start()] if runs else span
+        tail = tail[: g.start()] if (g := _GROUP_HEADING_RE.search(tail)) else tail
+        label = re.sub(r"\s+", "", m.group(0) + tail)
+        if len(runs) > 1:
+            warnings.append(f"table 三: row {label!r} is followed by more digits than one row "
+                            f"({', '.join(repr(r.group(0).strip()) for r in runs)}); only the first run was read")
+        rows.append(_Row(spec, label, runs[0].group(0).strip() if runs else ""))
+    return rows
+
+
+def _t3_checks(rows: list[_Row], template_rows: list[str]) -> list[tuple[str, list[int], list[int]]]:
+    """Column checks as (name, row indexes added, row indexes subtracted), per column later."""
+    idx = {r.spec.code: i for i, r in enumerate(rows)}
+    checks = []
+    r1 = ["received_new", "carried_over_from_prior", "processed_total", "carried_forward"]
+    if all(c in idx for c in r1):
+        checks.append(("R1 (一+二 = （七）总计+四)", [idx[r1[0]], idx[r1[1]]], [idx[r1[2]], idx[r1[3]]]))
+    outcomes = [c for c in template_rows if c not in r1]
+    if all(c in idx for c in outcomes) and "processed_total" in idx:
+        checks.append(("R2 (（七）总计 = sum of the outcome rows)", [idx[c] for c in outcomes],
+                       [idx["processed_total"]]))
+    return checks
+
+
+def _failed(combo: Sequence[tuple[str, ...]], checks) -> list[str]:
+    cols = list(load_codes().requester_types.values())
+    out = []
+    for name, plus, minus in checks:
+        for c in range(T3_WIDTH):
+            if sum(_val(combo[i][c]) for i in plus) != sum(_val(combo[i][c]) for i in minus):
+                out.append(f"{name} in column {cols[c]}")
+    return out
+
+
+def _values(reading: Sequence[str]) -> tuple[float, ...]:
+    return tuple(_val(c) for c in reading)
+
+
+def _solve_t3(rows: list[_Row], template_rows: list[str], warnings: list[str]) -> list[tuple[str, ...]]:
+    kinds = ["count"] * T3_WIDTH
+    for row in rows:
+        try:
+            everything = enumerate_splits(row.run, kinds)
+        except TooManyReadings as e:
+            raise DocumentRejected("parse", "ambiguous_cells", f"Table 三 row {row.label!r}: {e}.") from e
+        if not everything:
+            raise DocumentRejected("parse", "unreadable_cell",
+                                   f"Table 三 row {row.label!r}: its digits {row.run!r} cannot be cut into "
+                                   f"{T3_WIDTH} cells.")
+        r3 = [r for r in everything if _r3_ok(r)]
+        # R3 is the first filter; a row the report itself got wrong keeps all its readings.
+        row.readings, row.r3_failed = (r3, False) if r3 else (everything, True)
+    checks = _t3_checks(rows, template_rows)
+    free = [i for i, r in enumerate(rows) if len(r.readings) > 1]
+    n_comb = 1
+    for i in free:
+        n_comb *= len(rows[i].readings)
+    if n_comb > MAX_COMBINATIONS:
+        raise DocumentRejected("parse", "ambiguous_cells", _ambiguity_text(rows, free, None, n_comb, 0))
+    best: list[tuple[tuple[tuple[str, ...], ...], list[str]]] = []
+    best_n = None
+    base = [r.readings[0] for r in rows]
+    for choice in itertools.product(*(rows[i].readings for i in free)):
+        combo = list(base)
+        for i, reading in zip(free, choice, strict=True):
+            combo[i] = reading
+        failed = _failed(combo, checks)
+        if best_n is None or len(failed) < best_n:
+            best, best_n = [], len(failed)
+        if len(failed) == best_n:
+            best.append((tuple(combo), failed))
+    distinct = {tuple(_values(r) for r in combo) for combo, _ in best}
+    if len(distinct) > 1:
+        raise DocumentRejected("parse", "ambiguous_cells", _ambiguity_text(rows, free, best, n_comb, best_n or 0))
+    combo, failed = best[0]
+    out = []
+    for i, row in enumerate(rows):
+        texts = {c[i] for c, _ in best}
+        if len(texts) > 1:
+            # Readings differ only in which cell is blank; the values agree, so print them.
+            warnings.append(f"table 三: row {row.label!r} prints {row.run!r}, fewer digits than cells; "
+                            "the missing cell(s) were taken as 0 (every reading gives the same values)")
+            out.append(tuple(str(int(v)) for v in _values(combo[i])))
+        else:
+            out.append(combo[i])
+        if row.r3_failed:
+            warnings.append(f"table 三: no split of row {row.label!r} ({row.run!r}) satisfies R3 "
+                            f"(总计 = sum of the requester columns); kept {_show(out[-1])}, the reading that "
+                            "breaks the fewest R1/R2 checks")
+    if failed:
+        warnings.append("table 三 (cells recovered from run-together text): the report's own arithmetic fails "
+                        + "; ".join(failed) + "; the unique reading breaking the fewest checks was kept")
+    return out
+
+
+def _ambiguity_text(rows: list[_Row], free: list[int], best, n_comb: int, n_failed: int) -> str:
+    if best is None:
+        parts = [f"{rows[i].label} '{rows[i].run}' ({len(rows[i].readings)} readings)" for i in free]
+        return (f"Table 三 cells run together and {n_comb} combined readings fit the arithmetic, too many to "
+                "prove one: " + "; ".join(parts) + ".")
+    parts = []
+    for i in free:
+        cands = sorted({c[i] for c, _ in best})
+        if len(cands) > 1:
+            parts.append(f"row {rows[i].label} '{rows[i].run}' reads as " + " or ".join(_show(c) for c in cands))
+    how = ("more than one reading fits R3 and R1/R2" if not n_failed else
+           f"no reading satisfies R1/R2 and several break the fewest checks ({n_failed})")
+    return f"Table 三 cells run together and {how}: " + "; ".join(parts) + "."
+
+
+def _table3(norm: str, warnings: list[str]) -> tuple[Grid | None, int, int]:
+    """(grid of table 三, start, end of its region in ``norm``)."""
+    m = _T3_ANCHOR_RE.search(norm)
+    if m is None:
+        return None, -1, -1
+    start = m.start()
+    # Table 三 ends at table 四's heading (after the 四、结转下年度 row's own '四、').
+    cf = re.compile(_sp("结转下年度")).search(norm, start)
+    h = _T4_HEADING_RE.search(norm, cf.end() if cf else start)
+    s5 = _SECTION5_RE.search(norm, cf.end() if cf else start)
+    end = h.start() if h else (s5.start() if s5 else len(norm))
+    region = norm[start:end]
+    split_other = re.search(_sp("逾期不补正"), region) is not None
+    specs = _T3_HEAD + (_T3_OTHER_2021 if split_other else _T3_OTHER_2019) + _T3_TAIL
+    rows = _cut_rows(region, specs, warnings)
+    template_rows = load_codes().request_rows_for("2021" if split_other else "2019", split_other)
+    cells = _solve_t3(rows, template_rows, warnings)
+    header = ["申请人情况", *load_codes().requester_types.values()]
+    grid_rows: list[list[str]] = [header]
+    for row, reading in zip(rows, cells, strict=True):
+        # [label, 7 values]; the （六） sub-rows also carry their merged group label ('3.其他').
+        grid_rows.append([*([row.spec.group] if row.spec.group else []), row.label, *reading])
+    return Grid.from_texts(grid_rows, origin="crawler text table 3"), start, end
+
+
+# ---------------------------------------------------------------- table 四
+
+def _r4_failed(reading: Sequence[str]) -> list[str]:
+    names = list(load_codes().proceedings.values())
+    out = []
+    for b in range(3):
+        block = [_val(c) for c in reading[5 * b: 5 * b + 5]]
+        if sum(block[:4]) != block[4]:
+            out.append(f"R4 (总计 = 维持+纠正+其他+尚未审结) in block {names[b]}")
+    return out
+
+
+def _table4(norm: str, from_pos: int, warnings: list[str]) -> Grid | None:
+    h = _T4_HEADING_RE.search(norm, from_pos)
+    if h is None:
+        return None
+    s5 = _SECTION5_RE.search(norm, h.end())
+    region = norm[h.end(): s5.start() if s5 else len(norm)]
+    run = None
+    for m in _T4_HEADER_RE.finditer(region):
+        after = region[m.end():]
+        if after.lstrip()[:1].isdigit():
+            run = _DIGITS_RE.match(after.lstrip()).group(0).strip()
+            break
+    if run is None:
+        warnings.append("table 四: heading found but no run of numbers after its column headers")
+        return None
+    try:
+        readings = enumerate_splits(run, ["count"] * T4_WIDTH)
+    except TooManyReadings as e:
+        raise DocumentRejected("parse", "ambiguous_cells", f"Table 四: {e}.") from e
+    if not readings:
+        raise DocumentRejected("parse", "unreadable_cell",
+                               f"Table 四: its digits {run!r} cannot be cut into {T4_WIDTH} cells.")
+    scored = [(len(_r4_failed(r)), r) for r in readings]
+    best_n = min(n for n, _ in scored)
+    best = [r for n, r in scored if n == best_n]
+    if len({_values(r) for r in best}) > 1:
+        raise DocumentRejected("parse", "ambiguous_cells",
+                               f"Table 四 cells run together: '{run}' has {len(best)} readings that fit R4 "
+                               f"equally well: " + " or ".join(_show(r) for r in best[:8])
+                               + (" …" if len(best) > 8 else "") + ".")
+    reading = best[0]
+    if best_n:
+        warnings.append(f"table 四: no split of '{run}' satisfies R4 in every block; kept {_show(reading)}, "
+                        "the unique reading with the fewest failures: " + "; ".join(_r4_failed(reading)))
+    results = list(load_codes().results.values())
+    rows = [["行政复议", "行政诉讼"], ["", "", "", "", "", "未经复议直接起诉", "复议后起诉"],
+            results * 3, list(reading)]
+    return Grid.from_texts(rows, origin="crawler text table 4")
+
+
+# ---------------------------------------------------------------- table 二
+
+_T2_LABELS = {
+    "regulations": "规章",
+    "normative_documents": r"(?:行\s*政\s*)?" + _sp("规范性文件"),
+    "admin_license": _sp("行政许可"),
+    "other_admin_services": _sp("其他对外管理服务事项"),
+    "admin_penalty": _sp("行政处罚"),
+    "admin_coercion": _sp("行政强制"),
+    "admin_fees": _sp("行政事业性收费"),
+    "centralized_procurement": _sp("政府集中采购"),
+}
+_T2_VALUE_RE = re.compile(r"\s*([\d\s.\-]*\d)\s*(万元|元)?")
+# The table's first block title, not a '《条例》第二十条' in the prose: '信息内容' follows it.
+_T2_ANCHOR_RE = re.compile(_sp("第二十条") + r"[^。]{0,30}?" + _sp("信息内容"))
+
+
+def _column_kind(col: str) -> str:
+    if col == "change":
+        return "signed"
+    if col in ("procurement_amount", "fee_amount_10k_yuan"):
+        return "amount"
+    return "count"
+
+
+def _table2(norm: str, end: int, warnings: list[str]) -> Grid | None:
+    m = _T2_ANCHOR_RE.search(norm, 0, end if end > 0 else len(norm))
+    if m is None:
+        return None
+    region = norm[m.start(): end if end > 0 else len(norm)]
+    flat = re.sub(r"\s+", "", region)
+    if any(p in flat for p in T2_2021_PHRASES):
+        template = "2021"
+    elif any(p in flat for p in T2_2019_PHRASES):
+        template = "2019"
+    else:
+        return None
+    headers = [p for p in T2_2021_PHRASES + T2_2019_PHRASES if p in flat]
+    grid_rows: list[list[str]] = [["第二十条"], ["信息内容", *headers]]
+    pos = 0
+    for item in load_codes().proactive[template].values():
+        for code in item.rows:
+            lm = re.compile(_T2_LABELS[code]).search(region, pos)
+            if lm is None:
+                continue
+            pos = lm.end()
+            label = re.sub(r"\s+", "", lm.group(0))
+            vm = _T2_VALUE_RE.match(region, lm.end())
+            if vm is None:
+                warnings.append(f"table 二: row {label!r} has no numbers; row skipped")
+                continue
+            pos = vm.end()
+            run, unit = vm.group(1), vm.group(2) or ""
+            # A '-' can only open a cell (the signed 本年增/减 column), so it is a boundary before it;
+            # a '.' can only sit inside an amount cell, which the cell patterns enforce.
+            kinds = [_column_kind(c) for c in item.columns]
+            try:
+                readings = enumerate_splits(run.replace("-", " -"), kinds)
+            except TooManyReadings:
+                readings = []
+            if len(readings) != 1:
+                shown = " or ".join(_show(r) for r in readings[:6]) + (" …" if len(readings) > 6 else "")
+                warnings.append(f"table 二 (cells run together): row {label!r} prints {run!r}, which has "
+                                f"{len(readings)} readings ({shown or 'none'}); the text alone cannot tell "
+                                "them apart, so the row was dropped")
+                continue
+            cells = list(readings[0])
+            if unit and cells[-1]:
+                cells[-1] += unit
+            grid_rows.append([label, *cells])
+    return Grid.from_texts(grid_rows, origin="crawler text table 2")
+
+
+# ---------------------------------------------------------------- the document
+
+def _split_header(text: str) -> tuple[str | None, str]:
+    """(title from the crawler header, body after '==== 正文 ====')."""
+    m = _BODY_MARK_RE.search(text)
+    if m is None:
+        return None, text
+    title = None
+    for line in text[: m.start()].splitlines():
+        hm = _HEADER_LINE_RE.match(line.strip())
+        if hm and hm.group(1) == "标题" and hm.group(2).strip():
+            title = hm.group(2).strip()
+    return title, text[m.end():]
+
 
 def read_crawler_text(text: str) -> Extracted:
-    raise DocumentRejected("parse", "cells_run_together",
-                           "The tables in this text have lost their cell separators (e.g. "
-                           "'本年新收政府信息公开申请数量801000081'); recovering them is not implemented yet.")
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    title, body = _split_header(text)
+    body = _CHROME_TAIL_RE.sub("", _CHROME_HEAD_RE.sub("", body.strip()))
+    # Matching runs on NFKC text (full-width digits and brackets); spans are not mapped back.
+    norm = nfkc(body)
+    warnings: list[str] = []
+    grids: list[Grid] = []
+    t3, t3_start, t3_end = _table3(norm, warnings)
+    t2 = _table2(norm, t3_start, warnings)
+    t4 = _table4(norm, t3_end, warnings) if t3 is not None else None
+    grids = [g for g in (t2, t3, t4) if g is not None]
+    if title:
+        body = f"{title}\n{body}"
+    return Extracted(text=body, grids=grids, title_hint=title, inferred=True, warnings=warnings)

@@ -1,0 +1,244 @@
+"""DOCX files: every innermost Word table rebuilt on the grid model; the body's paragraphs as text.
+
+Reads only ``word/document.xml`` straight from the zip, never the relationship parts, so
+linked images, hyperlinks or templates are never fetched. The zip is checked for bombs
+before anything is decompressed and the XML is parsed without DTDs or entity expansion.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+import zlib
+from collections.abc import Callable, Iterator
+
+from lxml import etree
+
+from ..grid import Grid, GridCell
+from ..model import DocumentRejected
+from . import Extracted
+
+W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+W_STRICT_NS = "http://purl.oclc.org/ooxml/wordprocessingml/main"  # Word's "Strict Open XML" save option
+MC_NS = "http://schemas.openxmlformats.org/markup-compatibility/2006"
+DOCUMENT_PART = "word/document.xml"
+
+# A report's DOCX is a few MB at most; these caps stop a crafted archive long before it hurts.
+MAX_MEMBERS = 5000
+MAX_MEMBER_BYTES = 100 * 1024 * 1024
+MAX_TOTAL_BYTES = 100 * 1024 * 1024
+MAX_RATIO = 100  # Word XML compresses ~10-30x; far beyond that is a bomb
+RATIO_MIN_BYTES = 1024 * 1024  # tiny members may compress absurdly well without harm
+
+_DOCTYPE_RE = re.compile(rb"<!\s*(DOCTYPE|ENTITY)", re.I)
+_WRAPPERS = {f"{{{W_NS}}}{n}" for n in ("sdt", "sdtContent", "customXml", "smartTag", "ins")}
+
+
+def _w(name: str) -> str:
+    return f"{{{W_NS}}}{name}"
+
+
+def _reject(reason: str, detail: str) -> DocumentRejected:
+    return DocumentRejected("read", reason, detail)
+
+
+def _check_archive(zf: zipfile.ZipFile) -> None:
+    infos = zf.infolist()
+    if len(infos) > MAX_MEMBERS:
+        raise _reject("zip_bomb", f"The DOCX archive holds {len(infos)} files, far more than a Word document has.")
+    total = 0
+    for info in infos:
+        total += info.file_size
+        if info.file_size > MAX_MEMBER_BYTES or total > MAX_TOTAL_BYTES:
+            raise _reject("zip_bomb", f"The DOCX archive would expand to over {MAX_TOTAL_BYTES // 2**20} MB "
+                                      f"(member {info.filename!r}); it is refused as a zip bomb.")
+        if info.file_size > RATIO_MIN_BYTES and info.file_size > MAX_RATIO * max(info.compress_size, 1):
+            raise _reject("zip_bomb", f"The DOCX member {info.filename!r} is compressed more than {MAX_RATIO}:1 "
+                                      "(a zip bomb pattern); it is refused.")
+
+
+def _read_member(zf: zipfile.ZipFile, name: str) -> bytes:
+    # Read with a hard limit too: a forged header may understate the real size.
+    try:
+        with zf.open(name) as f:
+            data = f.read(MAX_MEMBER_BYTES + 1)
+    except KeyError as e:
+        raise _reject("corrupt_docx", f"The file is a zip archive but has no {DOCUMENT_PART}: not a Word document.") from e
+    if len(data) > MAX_MEMBER_BYTES:
+        raise _reject("zip_bomb", f"{name} expands beyond {MAX_MEMBER_BYTES // 2**20} MB; it is refused as a zip bomb.")
+    return data
+
+
+def _parse_xml(data: bytes) -> etree._Element:
+    # Word never writes a DTD; one in document.xml can only serve entity tricks (billion laughs, XXE).
+    probe = data if not data.startswith((b"\xff\xfe", b"\xfe\xff")) else data.decode("utf-16", "replace").encode()
+    if _DOCTYPE_RE.search(probe):
+        raise _reject("unsafe_xml", "The document's XML declares a DOCTYPE or entities (an entity-expansion or "
+                                    "external-entity attack pattern); it is refused unread.")
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False, load_dtd=False,
+                             dtd_validation=False, remove_comments=True, remove_pis=True)
+    try:
+        root = etree.fromstring(data, parser=parser)
+    except etree.XMLSyntaxError as e:
+        raise _reject("corrupt_docx", f"The document's XML is malformed ({e}).") from e
+    if root.getroottree().docinfo.doctype:
+        raise _reject("unsafe_xml", "The document's XML declares a DOCTYPE; it is refused.")
+    return root
+
+
+def _open_document(data: bytes) -> etree._Element:
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as zf:
+            _check_archive(zf)
+            xml = _read_member(zf, DOCUMENT_PART)
+    except DocumentRejected:
+        raise
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, EOFError, OSError, ValueError,
+            NotImplementedError, RuntimeError) as e:  # RuntimeError: an encrypted zip member
+        raise _reject("corrupt_docx", f"The DOCX file is damaged or not a zip archive ({type(e).__name__}: {e}).") from e
+    root = _parse_xml(xml)
+    if root.tag.startswith(f"{{{W_STRICT_NS}}}"):
+        _strict_to_transitional(root)
+    return root
+
+
+def _strict_to_transitional(root: etree._Element) -> None:
+    """Rename Strict-namespace tags and attributes in place, so one set of names reads both flavours."""
+    strict, trans = f"{{{W_STRICT_NS}}}", f"{{{W_NS}}}"
+    for el in root.iter():
+        if isinstance(el.tag, str) and el.tag.startswith(strict):
+            el.tag = trans + el.tag[len(strict):]
+        for key in [k for k in el.attrib if k.startswith(strict)]:
+            el.set(trans + key[len(strict):], el.attrib.pop(key))
+
+
+def _blocks(el: etree._Element) -> Iterator[etree._Element]:
+    """Paragraphs and tables of a body or cell, in order, looking through content-control wrappers."""
+    for child in el:
+        if child.tag in (_w("p"), _w("tbl")):
+            yield child
+        elif child.tag in _WRAPPERS:
+            yield from _blocks(child)
+
+
+def _children(el: etree._Element, tag: str) -> Iterator[etree._Element]:
+    """Direct ``tag`` children (rows of a table, cells of a row), also those inside content controls."""
+    for child in el:
+        if child.tag == _w(tag):
+            yield child
+        elif child.tag in _WRAPPERS:
+            yield from _children(child, tag)
+
+
+def _paragraph_text(p: etree._Element) -> str:
+    parts: list[str] = []
+
+    def walk(el: etree._Element) -> None:
+        for child in el:
+            tag = child.tag
+            if not isinstance(tag, str) or tag == f"{{{MC_NS}}}Fallback":
+                continue  # comments, and the legacy duplicate of alternate content
+            if tag == _w("t"):
+                parts.append(child.text or "")
+            elif tag == _w("tab"):
+                parts.append("\t")
+            elif tag in (_w("br"), _w("cr")):
+                parts.append("\n")
+            elif tag in (_w("delText"), _w("instrText"), _w("pPr"), _w("rPr")):
+                continue  # deleted revisions and field codes are not printed text
+            else:
+                walk(child)
+
+    walk(p)
+    return "".join(parts)
+
+
+def _int_attr(el: etree._Element | None, default: int) -> int:
+    if el is None:
+        return default
+    try:
+        return max(0, int(el.get(_w("val"), default)))
+    except ValueError:
+        return default
+
+
+def _cell_props(tc: etree._Element) -> tuple[int, str | None, bool]:
+    """(gridSpan, vMerge state or None, legacy hMerge continuation)."""
+    pr = tc.find(_w("tcPr"))
+    if pr is None:
+        return 1, None, False
+    span = max(1, min(_int_attr(pr.find(_w("gridSpan")), 1), 100))
+    vm = pr.find(_w("vMerge"))
+    vmerge = None if vm is None else (vm.get(_w("val")) or "continue")  # no val means continue
+    hm = pr.find(_w("hMerge"))
+    h_continue = hm is not None and (hm.get(_w("val")) or "continue") == "continue"
+    return span, vmerge, h_continue
+
+
+def _cell_text(tc: etree._Element) -> str:
+    # A nested table's text stays out of its host cell: that table becomes a grid of its own.
+    return "\n".join(_paragraph_text(b) for b in _blocks(tc) if b.tag == _w("p")).strip()
+
+
+def _table_grid(tbl: etree._Element, origin: str) -> Grid:
+    """Place a w:tbl on a rectangular grid: gridSpan -> h_copy cells, vMerge continue -> v_copy cells."""
+    rows: list[list[GridCell]] = []
+    for tr in _children(tbl, "tr"):
+        pr = tr.find(_w("trPr"))
+        before = _int_attr(pr.find(_w("gridBefore")) if pr is not None else None, 0)
+        out: list[GridCell] = [GridCell("") for _ in range(min(before, 100))]
+        for tc in _children(tr, "tc"):
+            span, vmerge, h_continue = _cell_props(tc)
+            if h_continue and out:
+                # Legacy horizontal merge: this cell continues the one to its left.
+                left = out[-1]
+                out.extend(GridCell(left.text, h_copy=True, v_copy=left.v_copy) for _ in range(span))
+                continue
+            col = len(out)
+            above = rows[-1][col] if rows and col < len(rows[-1]) else None
+            if vmerge == "continue" and above is not None:
+                out.append(GridCell(above.text, v_copy=True))
+                out.extend(GridCell(above.text, h_copy=True, v_copy=True) for _ in range(span - 1))
+            else:
+                text = _cell_text(tc)
+                out.append(GridCell(text))
+                out.extend(GridCell(text, h_copy=True) for _ in range(span - 1))
+        rows.append(out)
+    width = max((len(r) for r in rows), default=0)
+    for r in rows:
+        r.extend(GridCell("") for _ in range(width - len(r)))
+    return Grid(rows, [], origin)
+
+
+def _collect(el: etree._Element, lines: list[str], grids: list[Grid]) -> None:
+    for block in _blocks(el):
+        if block.tag == _w("p"):
+            lines.append(_paragraph_text(block))
+            continue
+        nested = [t for tc in block.iter(_w("tc")) for t in _blocks(tc) if t.tag == _w("tbl")]
+        if nested:
+            # A layout table wrapping real tables: read the inner ones on their own (innermost wins).
+            for tr in _children(block, "tr"):
+                for tc in _children(tr, "tc"):
+                    _collect(tc, lines, grids)
+            continue
+        grid = _table_grid(block, origin=f"docx table {len(grids) + 1}")
+        grids.append(grid)
+        for row in grid.rows:
+            lines.append("\t".join(c.text.replace("\n", "") for c in row if not c.h_copy and not c.v_copy))
+
+
+def read_docx_bytes(data: bytes) -> Extracted:
+    root = _open_document(data)
+    body = root.find(_w("body"))
+    if body is None:
+        raise _reject("corrupt_docx", "The DOCX document has no body.")
+    lines: list[str] = []
+    grids: list[Grid] = []
+    _collect(body, lines, grids)
+    return Extracted(text="\n".join(lines), grids=grids)
+
+
+def register(readers: dict[str, Callable[[bytes], Extracted]]) -> None:
+    readers["docx"] = read_docx_bytes

@@ -1,0 +1,125 @@
+"""Write a deterministic set of synthetic reports to an inbox, and their truth to a separate folder.
+
+    python -m pipelines.samplegen --out data/inbox --seed 7 --count 12 --formats txt,html \
+        --truth-out /tmp/gongkai-truth
+
+The set holds several agencies over consecutive years (both templates, carry-over chained from
+year to year), exactly one report with broken arithmetic, one revised re-issue of an agency-year
+(``*-revised.*``, one number changed) and, when HTML is asked for, one page embedded in a JS string.
+The truth never goes into the inbox: everything there is ingested as a report.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import math
+import random
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .truth import AGENCIES, ReportTruth, break_arithmetic, generate_truth, revise
+
+FORMATS = ("txt", "html", "docx", "pdf")
+MAX_YEAR = 2024  # the bundled inbox spans 2019–2024; truths themselves go up to 2025
+
+
+@dataclass
+class SampleReport:
+    file_name: str
+    fmt: str
+    truth: ReportTruth
+    options: dict = field(default_factory=dict)  # renderer keyword options (e.g. js_embed)
+
+    def render(self) -> bytes:
+        mod = importlib.import_module(f"{__package__}.render_{self.fmt}")
+        return mod.render(self.truth, **self.options)
+
+
+def plan_samples(seed: int, count: int, formats: list[str]) -> list[SampleReport]:
+    """The report set for a seed: ``count`` files, ``count - 1`` distinct agency-years plus one revision."""
+    if count < 4:
+        raise ValueError("--count must be at least 4 (two templates, a broken and a revised report)")
+    bad = [f for f in formats if f not in FORMATS]
+    if bad or not formats:
+        raise ValueError(f"unknown format(s) {bad}; choose from {', '.join(FORMATS)}")
+    rng = random.Random(seed)
+    n_base = count - 1
+    n_agencies = min(len(AGENCIES), max(2, round(n_base / 3), math.ceil(n_base / (MAX_YEAR - 2018))))
+    agencies = rng.sample(AGENCIES, n_agencies)
+    sizes = [n_base // n_agencies + (1 if i < n_base % n_agencies else 0) for i in range(n_agencies)]
+    truths: list[ReportTruth] = []
+    for i, (agency, k) in enumerate(zip(agencies, sizes, strict=True)):
+        if i == 0:  # the first agency's run crosses the 2020 -> 2021 template change
+            start = rng.randint(max(2019, 2021 - k + 1), min(2020, MAX_YEAR - k + 1))
+        else:
+            start = rng.randint(2019, MAX_YEAR - k + 1)
+        prev = None
+        for year in range(start, start + k):
+            prev = generate_truth(agency, year, rng=rng, blank_zeros=rng.random() < 0.25, prev=prev)
+            truths.append(prev)
+
+    order = list(range(n_base))
+    rng.shuffle(order)
+    broken_i, revised_i, js_i = order[0], order[1], order[2]
+    # Break one report's arithmetic in place; only its （七）总计 changes, so the chain's carry-over holds.
+    break_arithmetic(truths[broken_i], rng)
+    fmts = {i: formats[j % len(formats)] for j, i in enumerate(order)}
+    if "html" in formats and fmts[js_i] != "html":
+        swap = next(i for i in order if fmts[i] == "html")
+        fmts[js_i], fmts[swap] = fmts[swap], fmts[js_i]
+
+    samples = []
+    for i, t in enumerate(truths):
+        fmt = fmts[i]
+        opts: dict = {}
+        if fmt == "html":
+            opts = {"split_t2": rng.random() < 0.4, "year_first": rng.random() < 0.6}
+            if i == js_i:
+                opts["js_embed"] = True
+        samples.append(SampleReport(f"{t.agency.slug}-{t.year}.{fmt}", fmt, t, opts))
+        if i == revised_i:
+            samples.append(SampleReport(f"{t.agency.slug}-{t.year}-revised.{fmt}", fmt, revise(t, rng), dict(opts)))
+    return samples
+
+
+def write_samples(samples: list[SampleReport], out: Path, truth_out: Path | None, *, seed: int) -> None:
+    out.mkdir(parents=True, exist_ok=True)
+    for s in samples:
+        (out / s.file_name).write_bytes(s.render())
+    if truth_out is not None:
+        truth_out.mkdir(parents=True, exist_ok=True)
+        doc = {"seed": seed, "count": len(samples),
+               "reports": [{"file": s.file_name, "format": s.fmt, "render_options": s.options, **s.truth.to_dict()}
+                           for s in samples]}
+        (truth_out / "truth.json").write_text(json.dumps(doc, ensure_ascii=False, indent=1), encoding="utf-8")
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m pipelines.samplegen", description=__doc__.split("\n\n")[0])
+    ap.add_argument("--out", type=Path, required=True, help="inbox folder to write the reports to")
+    ap.add_argument("--truth-out", type=Path, default=None,
+                    help="folder for truth.json (the expected facts); must not be the inbox")
+    ap.add_argument("--seed", type=int, default=7)
+    ap.add_argument("--count", type=int, default=12)
+    ap.add_argument("--formats", default="txt,html", help=f"comma-separated subset of {','.join(FORMATS)}")
+    args = ap.parse_args(argv)
+    if args.truth_out is not None and args.truth_out.resolve() == args.out.resolve():
+        ap.error("--truth-out must not be the inbox: everything in the inbox is ingested as a report")
+    formats = [f.strip().lower() for f in args.formats.split(",") if f.strip()]
+    try:
+        samples = plan_samples(args.seed, args.count, formats)
+        write_samples(samples, args.out, args.truth_out, seed=args.seed)
+    except (ValueError, RuntimeError) as e:
+        print(f"samplegen: {e}", file=sys.stderr)
+        return 2
+    for s in samples:
+        note = " [broken arithmetic]" if s.truth.broken else " [revised]" if s.truth.revision_of else ""
+        note += " [js-embedded]" if s.options.get("js_embed") else ""
+        note += " [blank zeros]" if s.truth.blank_zeros else ""
+        print(f"{args.out / s.file_name}  {s.truth.agency.name} {s.truth.year} (template {s.truth.template}){note}")
+    if args.truth_out is not None:
+        print(f"truth: {args.truth_out / 'truth.json'}")
+    return 0
