@@ -16,7 +16,7 @@ from pipelines.lib.model import Fact, ParsedReport
 COLS = list(load_codes().requester_types)
 
 
-def clean_report(sha: str = "a" * 64, agency: str = "测试市测试局", year: int = 2022) -> ParsedReport:
+def clean_report(sha: str = "a" * 64, agency: str = "杭州市教育局", year: int = 2022) -> ParsedReport:
     """A 2021-template report whose arithmetic holds: per column 10 new + 2 carried = 9 processed + 3 forward."""
     per_col = {"received_new": 10, "carried_over_from_prior": 2, "granted": 4, "partially_granted": 1,
                "denied_process_info": 1, "unavailable_not_held": 2, "not_processed_duplicate": 1,
@@ -30,6 +30,8 @@ def clean_report(sha: str = "a" * 64, agency: str = "测试市测试局", year: 
     for proc in load_codes().proceedings:
         vals = {"upheld": 2, "corrected": 1, "other": 0, "pending": 1, "total": 4}
         facts += [Fact("T4", proc, r, float(v), str(v), False) for r, v in vals.items()]
+    for item in load_codes().proactive["2021"].values():
+        facts += [Fact("T2", r, c, 3.0, "3", False, item=item.item) for r in item.rows for c in item.columns]
     facts += derive_other_total(facts)
     return ParsedReport(source_file=f"{agency}-{year}.txt", sha256=sha, format="txt", agency_name=agency, year=year,
                         template="2021", title=f"{agency}{year}年度政府信息公开工作年度报告", facts=facts)
