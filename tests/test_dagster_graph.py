@@ -46,4 +46,36 @@ def test_materialize_graph_with_checks(tmp_path: Path) -> None:
     loaded = {e.event_specific_data.materialization.asset_key.to_user_string():
               e.event_specific_data.materialization.metadata for e in result.get_asset_materialization_events()}
     assert loaded["warehouse_reports"]["reports_loaded"].value == 2
+    q = loaded["quality_results"]
+    assert "| 2019 | 2 | 1 | 50 |" in q["scorecard_by_year"].value  # seed consistent, Shanghai 2019 not
+    assert q["failures_chart"].value.startswith("![reports failing each rule per year](data:image/png;base64,")
+    assert Path(q["failures_chart_file"].value).exists()
+    docs = Path(q["gx_data_docs"].value.removeprefix("file://"))
+    assert docs.exists() and "cross_checks" in docs.read_text(encoding="utf-8")
     assert loaded["warehouse_reports"]["documents_quarantined"].value == 1
+
+
+def test_blocking_structural_check_stops_the_analyst_views(tmp_path: Path) -> None:
+    import duckdb
+
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    shutil.copy(corpus_file("ningbo-police-2019.txt"), inbox / "seed.txt")
+    settings = GongkaiSettings(inbox=str(inbox), warehouse=str(tmp_path / "w.duckdb"))
+    graph = assets.ALL_ASSETS + checks.ALL_CHECKS
+    with dg.instance_for_test() as instance:
+        first = dg.materialize(graph, resources={"gongkai": settings}, instance=instance)
+        assert first.success
+        assert "analyst_views" in {e.asset_key.to_user_string() for e in first.get_asset_materialization_events()}
+        # Orphan one fact's code (as a codes.yaml change would) and mark the load as newer than the last evaluation.
+        con = duckdb.connect(str(tmp_path / "w.duckdb"))
+        con.execute("UPDATE facts SET row_code = 'granted_v0' WHERE row_code = 'granted' AND col_code = 'total'")
+        con.execute("UPDATE report_history SET loaded_at = now()::TIMESTAMP + INTERVAL 1 HOUR")
+        con.close()
+        second = dg.materialize(graph, resources={"gongkai": settings}, instance=instance, raise_on_error=False)
+        assert not second.success
+        s1 = {e.check_name: e for e in second.get_asset_check_evaluations()}["S1_codes_in_domain"]
+        assert not s1.passed and s1.severity == dg.AssetCheckSeverity.ERROR
+        assert s1.metadata["scopes_failed"].value == 1
+        built = {e.asset_key.to_user_string() for e in second.get_asset_materialization_events()}
+        assert "quality_results" in built and "analyst_views" not in built

@@ -64,8 +64,17 @@ def _routed(exp: dict) -> dict:
     return exp
 
 
+class GXSession:
+    """One ephemeral GX context for a whole validation pass, so the Data Docs index lists every suite."""
+
+    def __init__(self, docs_dir: Path | None = None):
+        self.docs_dir = docs_dir
+        self.gx, self.ctx = _context(docs_dir)
+        self.source = self.ctx.data_sources.add_pandas("gongkai")
+
+
 def run_suite(suite: dict, frame: pd.DataFrame | dict[str, pd.DataFrame],
-              docs_dir: Path | None = None) -> list[ExpectationOutcome]:
+              docs_dir: Path | None = None, session: GXSession | None = None) -> list[ExpectationOutcome]:
     """Validate ``frame`` (or per-rule frames, concatenated) against ``suite``.
 
     Returns, per expectation, the positions (in the concatenated frame, index reset) of failing rows.
@@ -81,11 +90,11 @@ def run_suite(suite: dict, frame: pd.DataFrame | dict[str, pd.DataFrame],
     outcomes = {id(e): ExpectationOutcome(e["meta"]["rule_id"], e["type"], 0, severity=e.get("severity", "warning"))
                 for e in expectations}
     if live:
-        gx, ctx = _context(docs_dir)
+        session = session or GXSession(docs_dir)
+        gx, ctx, docs_dir = session.gx, session.ctx, session.docs_dir
         gx_suite = ctx.suites.add(gx.ExpectationSuite(name=suite["name"], expectations=[_routed(e) for e in live],
                                                       meta=suite.get("meta", {})))
-        batch = ctx.data_sources.add_pandas("gongkai").add_dataframe_asset(suite["name"]) \
-            .add_batch_definition_whole_dataframe("all_reports")
+        batch = session.source.add_dataframe_asset(suite["name"]).add_batch_definition_whole_dataframe("all_reports")
         vd = ctx.validation_definitions.add(gx.ValidationDefinition(name=suite["name"], data=batch, suite=gx_suite))
         actions = [gx.checkpoint.UpdateDataDocsAction(name="data_docs", site_names=["gongkai"])] if docs_dir else []
         cp = ctx.checkpoints.add(gx.Checkpoint(name=f"{suite['name']}_checkpoint", validation_definitions=[vd],

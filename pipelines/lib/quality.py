@@ -13,7 +13,7 @@ import duckdb
 import polars as pl
 
 from .codes import load_codes
-from .gx_bridge import EXPECTATIONS_DIR, load_suite, run_suite
+from .gx_bridge import EXPECTATIONS_DIR, GXSession, load_suite, run_suite
 from .harmonize import code_domain
 from .warehouse import now, read_sql
 
@@ -77,7 +77,8 @@ def _message(rule_id: str, scope: str, passed: bool | None, expected: float, obs
     return f"{rule_id} on {scope}: expected {expected:g}, found {observed:g} (off by {observed - expected:+g})."
 
 
-def evaluate_suite(con: duckdb.DuckDBPyConnection, suite_name: str, docs_dir: Path | None = None) -> pl.DataFrame:
+def evaluate_suite(con: duckdb.DuckDBPyConnection, suite_name: str, docs_dir: Path | None = None,
+                   session: GXSession | None = None) -> pl.DataFrame:
     """One row per rule x scope x report of this suite: passed True/False, or NULL when not assessable."""
     suite = load_suite(suite_name)
     blocking = bool(suite.get("meta", {}).get("blocking"))
@@ -86,7 +87,8 @@ def evaluate_suite(con: duckdb.DuckDBPyConnection, suite_name: str, docs_dir: Pa
     if judged is None or judged.is_empty():
         judged = pl.DataFrame(schema={"report_id": pl.String, "rule_id": pl.String, "scope": pl.String,
                                       "expected": pl.Float64, "observed": pl.Float64, "assessable": pl.Boolean})
-    outcomes = run_suite(suite, judged.select("rule_id", "expected", "observed").to_pandas(), docs_dir=docs_dir)
+    outcomes = run_suite(suite, judged.select("rule_id", "expected", "observed").to_pandas(), docs_dir=docs_dir,
+                         session=session)
     failed = sorted({i for o in outcomes for i in o.failed_index})
     severity = {o.rule_id: ("error" if blocking else o.severity) for o in outcomes}
     judged = judged.with_row_index("_i").with_columns(pl.col("_i").is_in(failed).not_().alias("passed")).drop("_i")
@@ -105,7 +107,8 @@ def evaluate_cross_checks(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
 
 def evaluate_all(con: duckdb.DuckDBPyConnection, docs_dir: Path | None = None) -> pl.DataFrame:
     seed_rule_inputs(con)
-    frames = [evaluate_suite(con, name, docs_dir) for name in suite_names()]
+    session = GXSession(docs_dir)
+    frames = [evaluate_suite(con, name, session=session) for name in suite_names()]
     return pl.concat(frames) if frames else pl.DataFrame(schema=QUALITY_SCHEMA)
 
 
