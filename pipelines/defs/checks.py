@@ -30,34 +30,41 @@ def _fmt(v) -> str:
     return "" if v is None else (f"{v:g}" if isinstance(v, float) else str(v))
 
 
-def _rule_check(rule_id: str, blocking: bool, text: str) -> dg.AssetChecksDefinition:
-    kind = "Blocking structural rule" if blocking else "Warning"
-    @dg.asset_check(asset=quality_results, name=rule_id, blocking=blocking,
-                    description=f"{kind} {rule_id}: {text}")
-    def _check(gongkai: GongkaiSettings) -> dg.AssetCheckResult:
-        con = wh.connect(gongkai.warehouse_path, read_only=True)
-        try:
-            passed, failed, na, reports = con.execute(COUNTS_SQL, [rule_id]).fetchall()[0]
-            failing = con.execute(FAILING_SQL, [rule_id]).fetchall()
-        finally:
-            con.close()
-        table = ("| agency | year | rule | scope | expected | observed | review |\n|---|---|---|---|---|---|---|\n"
-                 + "\n".join(f"| {a} | {_fmt(y)} | {rule_id} | {s} | {_fmt(e)} | {_fmt(o)} | "
-                             f"{_fmt(d)}{': ' + r if r else ''} |" for a, y, s, e, o, d, r in failing))
-        return dg.AssetCheckResult(
-            passed=failed == 0,
-            severity=dg.AssetCheckSeverity.ERROR if blocking else dg.AssetCheckSeverity.WARN,
-            description=f"{passed} scopes passed, {failed} failed, {na} not assessable",
-            metadata={"scopes_passed": passed, "scopes_failed": failed, "scopes_not_assessable": na,
-                      "reports_failing": reports, "rule": text,
-                      "failing_scopes": dg.MetadataValue.md(table if failing else "No failing scopes.")})
-
-    return _check
+def _rule_result(con, rule_id: str, blocking: bool, text: str) -> dg.AssetCheckResult:
+    passed, failed, na, reports = con.execute(COUNTS_SQL, [rule_id]).fetchall()[0]
+    failing = con.execute(FAILING_SQL, [rule_id]).fetchall()
+    table = ("| agency | year | rule | scope | expected | observed | review |\n|---|---|---|---|---|---|---|\n"
+             + "\n".join(f"| {a} | {_fmt(y)} | {rule_id} | {s} | {_fmt(e)} | {_fmt(o)} | "
+                         f"{_fmt(d)}{': ' + r if r else ''} |" for a, y, s, e, o, d, r in failing))
+    return dg.AssetCheckResult(
+        asset_key=quality_results.key,
+        check_name=rule_id,
+        passed=failed == 0,
+        severity=dg.AssetCheckSeverity.ERROR if blocking else dg.AssetCheckSeverity.WARN,
+        description=f"{passed} scopes passed, {failed} failed, {na} not assessable",
+        metadata={"scopes_passed": passed, "scopes_failed": failed, "scopes_not_assessable": na,
+                  "reports_failing": reports, "rule": text,
+                  "failing_scopes": dg.MetadataValue.md(table if failing else "No failing scopes.")})
 
 
 def build_checks() -> list[dg.AssetChecksDefinition]:
+    """All rules in one step (a step per check costs a process each under the multiprocess executor)."""
     blocking, texts = blocking_rules(), rule_descriptions()
-    return [_rule_check(r, r in blocking, texts.get(r, "")) for r in rule_ids()]
+    rules = rule_ids()
+    specs = [dg.AssetCheckSpec(name=r, asset=quality_results, blocking=r in blocking,
+                               description=f"{'Blocking structural rule' if r in blocking else 'Warning'} {r}: "
+                                           f"{texts.get(r, '')}") for r in rules]
+
+    @dg.multi_asset_check(specs=specs, name="quality_rules")
+    def quality_rules(gongkai: GongkaiSettings):
+        con = wh.connect(gongkai.warehouse_path, read_only=True)
+        try:
+            for r in rules:
+                yield _rule_result(con, r, r in blocking, texts.get(r, ""))
+        finally:
+            con.close()
+
+    return [quality_rules]
 
 
 ALL_CHECKS = build_checks()

@@ -7,6 +7,7 @@ import re
 
 from .model import DocumentRejected
 
+_CONTROL_BYTES = bytes(b for b in range(32) if b < 9 or 13 < b)
 _META_CHARSET_RE = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?([A-Za-z0-9_\-]+)""", re.I)
 
 
@@ -55,4 +56,5 @@ def looks_binary(data: bytes) -> bool:
         return False
     if head[1:400:2].count(0) > 100 or head[0:400:2].count(0) > 100:
         return False  # UTF-16 text
-    return head.count(0) > 0 or sum(b < 9 or 13 < b < 32 for b in head) > len(head) * 0.05
+    control = len(head) - len(head.translate(None, _CONTROL_BYTES))
+    return head.count(0) > 0 or control > len(head) * 0.05

@@ -13,7 +13,7 @@ _CRAWLER_KEYS = ("标题", "发布时间", "原文链接", "来源", "索引号"
 
 
 def _title_candidates(text: str) -> list[str]:
-    lines = [ln.strip() for ln in nfkc(text).split("\n")]
+    lines = [ln.strip() for ln in nfkc(text[:20000]).split("\n")]
     out = []
     for i, ln in enumerate(lines[:80]):
         m = _TITLE_RE.search(ln)

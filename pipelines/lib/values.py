@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from .normalize import nfkc, squash_spaces
 
@@ -38,6 +39,7 @@ def looks_numeric(text: str | None) -> bool:
     return True
 
 
+@lru_cache(maxsize=65536)  # reports print the same few cell texts ('0', '1', '—') thousands of times
 def parse_cell(text: str | None) -> CellValue:
     """'251000元' -> 251000 (unit 元); '7,545万元' -> 75450000 (x10000); '—' -> 0 blank; '０１' -> 1."""
     s = squash_spaces(nfkc(text or ""))
