@@ -9,7 +9,6 @@ import html as htmllib
 import json
 import re
 
-import lxml.html
 from lxml import etree
 
 from ..grid import SpanCell, expand_spans
@@ -43,45 +42,48 @@ def unwrap_embedded_html(text: str) -> str:
             .decode("utf-8", errors="replace")
 
 
-def _cell_text(el) -> str:
-    for br in el.iter("br"):
-        br.tail = "\n" + (br.tail or "")
-    for p in el.iter("p", "div"):
-        p.tail = "\n" + (p.tail or "")
-    return el.text_content().strip()
+def _text(el) -> str:
+    return "".join(el.itertext())
 
 
 def _span(el, name: str) -> int:
-    try:
-        return int(re.sub(r"\D", "", el.get(name, "1")) or 1)
-    except ValueError:
+    v = el.get(name)
+    if v is None:
         return 1
+    if v.isdigit():
+        return int(v)
+    digits = re.sub(r"\D", "", v)
+    return int(digits) if digits else 1
 
 
 def read_html(text: str) -> Extracted:
     text = unwrap_embedded_html(text)
     try:
-        parser = lxml.html.HTMLParser(recover=True, no_network=True, remove_comments=True,
-                                      remove_pis=True, huge_tree=False)
-        doc = lxml.html.document_fromstring(text.encode("utf-8"), parser=parser)
+        # lxml.etree's parser, not lxml.html's: its per-element class lookup costs more than the parse.
+        parser = etree.HTMLParser(recover=True, no_network=True, remove_comments=True, remove_pis=True,
+                                  huge_tree=False)
+        doc = etree.fromstring(text.encode("utf-8"), parser)
     except (etree.ParserError, ValueError) as e:
         raise DocumentRejected("read", "unparseable_html", f"The HTML could not be parsed: {e}.") from e
+    if doc is None:
+        raise DocumentRejected("read", "unparseable_html", "The HTML page has no content.")
     for bad in doc.xpath("//script|//style|//noscript"):
-        bad.drop_tree()
+        bad.getparent().remove(bad)  # drops the element's tail too: only whitespace in practice
     title_el = doc.find(".//title")
-    title_hint = title_el.text_content().strip() if title_el is not None else None
+    title_hint = _text(title_el).strip() if title_el is not None else None
+    # Line breaks where the page breaks lines, so cell labels and the page text keep them.
+    for el in doc.iter(*_BLOCK_TAGS):
+        el.tail = "\n" + (el.tail or "")
     grids = []
     for t_i, table in enumerate(doc.iter("table")):
-        if table.xpath(".//table"):
+        if table.find(".//table") is not None:
             continue  # layout wrapper: its inner tables are read on their own
         rows = []
         for tr in table.xpath("./tr|./thead/tr|./tbody/tr|./tfoot/tr"):
-            rows.append([SpanCell(_cell_text(td), _span(td, "rowspan"), _span(td, "colspan"))
-                         for td in tr.xpath("./td|./th")])
+            rows.append([SpanCell(_text(td).strip(), _span(td, "rowspan"), _span(td, "colspan"))
+                         for td in tr if td.tag in ("td", "th")])
         if rows:
             grids.append(expand_spans(rows, origin=f"html table {t_i + 1}"))
-    for el in doc.iter(*_BLOCK_TAGS):
-        el.tail = "\n" + (el.tail or "")
     body = doc.find("body")
-    page_text = (body if body is not None else doc).text_content()
+    page_text = _text(body if body is not None else doc)
     return Extracted(text=page_text, grids=grids, title_hint=title_hint)
