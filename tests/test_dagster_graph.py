@@ -7,9 +7,9 @@ from pathlib import Path
 
 import dagster as dg
 
+from pipelines.definitions import defs
 from pipelines.defs import assets, checks
 from pipelines.defs.resources import GongkaiSettings
-from pipelines.definitions import defs
 from tests.conftest import corpus_file
 
 

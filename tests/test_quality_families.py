@@ -9,7 +9,6 @@ import pytest
 
 from pipelines.lib import ingest, quality, quality_report
 from pipelines.lib import warehouse as wh
-from pipelines.lib.model import Fact
 from pipelines.lib.reviews import ReviewError, record_review
 from tests.test_rules import clean_report, set_cell
 
