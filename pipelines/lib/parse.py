@@ -35,6 +35,11 @@ def sha256_file(path: Path) -> str:
     return h.hexdigest()
 
 
+# Data, archive and image files that turn up beside reports; none of them is a report Gongkai reads.
+OTHER_SUFFIXES = {".csv", ".tsv", ".json", ".xml", ".xls", ".xlsx", ".et", ".wps", ".zip", ".rar", ".7z",
+                  ".png", ".jpg", ".jpeg", ".gif", ".tif", ".tiff", ".ofd"}
+
+
 def sniff_format(path: Path, head: bytes) -> str:
     suffix = path.suffix.lower()
     if head.startswith(b"%PDF"):
@@ -48,6 +53,8 @@ def sniff_format(path: Path, head: bytes) -> str:
         return "html"
     if suffix in (".md", ".markdown"):
         return "md"
+    if suffix in OTHER_SUFFIXES:
+        return suffix[1:]  # no reader: quarantined as unsupported_format
     if suffix in (".pdf", ".docx", ".doc"):
         return suffix[1:]  # named so but the bytes say otherwise: the reader will reject it
     return "txt"
@@ -153,7 +160,8 @@ def parse_document(path: Path, *, source_file: str | None = None, sha256: str | 
         reader = READERS.get(fmt)
         if reader is None:
             raise DocumentRejected("read", "unsupported_format",
-                                   f"Gongkai cannot read {fmt.upper()} files yet.")
+                                   f"Gongkai does not read .{fmt} files; reports are read from TXT, HTML, DOCX, "
+                                   "text PDF or markdown.")
         if fmt in ("txt", "html", "md") and looks_binary(data):
             raise DocumentRejected("read", "binary_content",
                                    f"The file is named as {fmt.upper()} but its content is binary data, not text.")
