@@ -72,3 +72,73 @@ def load_codes(path: Path = CODES_PATH) -> Codes:
         proactive=proactive,
         raw=raw,
     )
+
+
+# ---------------------------------------------------------------- analyst warehouse (issue 4)
+
+@dataclass(frozen=True)
+class Sector:
+    code: str
+    zh: str
+    en: str
+    keywords: tuple[str, ...]
+
+
+def sectors(codes: Codes | None = None) -> list[Sector]:
+    """The sector taxonomy (codes.yaml `sectors:`), in file order."""
+    raw = (codes or load_codes()).raw.get("sectors", {})
+    return [Sector(code, spec["zh"], spec["en"], tuple(spec["keywords"])) for code, spec in raw.items()]
+
+
+def region_aliases(codes: Codes | None = None) -> dict[str, str]:
+    """Zone name -> 6-digit adcode of the division that hosts it (codes.yaml `region_aliases:`)."""
+    return {k: str(v) for k, v in (codes or load_codes()).raw.get("region_aliases", {}).items()}
+
+
+def agency_abbreviations(codes: Codes | None = None) -> dict[str, str]:
+    """Short agency name -> full name (codes.yaml `agency_abbreviations:`)."""
+    return dict((codes or load_codes()).raw.get("agency_abbreviations", {}))
+
+
+def proactive_crosswalk(codes: Codes | None = None) -> list[dict]:
+    """Table-二 crosswalk rows 2019 <-> 2021 (codes.yaml `proactive_crosswalk:`)."""
+    return [dict(r) for r in (codes or load_codes()).raw.get("proactive_crosswalk", [])]
+
+
+def code_labels(codes: Codes | None = None) -> list[tuple[str, str, str, str]]:
+    """(domain, code, label_zh, label_en) for every code of every domain.
+
+    Table-二 rows and columns whose Chinese wording differs between templates get both wordings
+    ("2019 / 2021"), so each code has one row.
+    """
+    c = codes or load_codes()
+    en = c.raw.get("labels_en", {})
+    zh_extra = c.raw.get("labels_zh", {})
+    out: list[tuple[str, str, str, str]] = []
+
+    def add(domain: str, en_key: str, zh: dict[str, str]) -> None:
+        for code, label in zh.items():
+            out.append((domain, code, label, en.get(en_key, {}).get(code, code)))
+
+    add("template", "templates", {t: f"{t}年模板" for t in c.raw["templates"]})
+    add("requester_type", "requester_types", c.requester_types)
+    add("request_row", "request_rows", c.request_rows)
+    add("outcome_group", "outcome_groups", zh_extra.get("outcome_groups", {}))
+    add("proceeding", "proceedings", c.proceedings)
+    add("result", "results", c.results)
+    add("proactive_item", "proactive_items", zh_extra.get("proactive_items", {}))
+    rows: dict[str, list[str]] = {}
+    cols: dict[str, list[str]] = {}
+    for template in TEMPLATES:
+        for it in c.proactive.get(template, {}).values():
+            for code, label in it.rows.items():
+                if label not in rows.setdefault(code, []):
+                    rows[code].append(label)
+            for code, label in it.columns.items():
+                if label not in cols.setdefault(code, []):
+                    cols[code].append(label)
+    add("proactive_row", "proactive_rows", {k: " / ".join(v) for k, v in rows.items()})
+    add("proactive_column", "proactive_columns", {k: " / ".join(v) for k, v in cols.items()})
+    out += [("sector", s.code, s.zh, s.en) for s in sectors(c)]
+    out += [("admin_level", k, v["zh"], v["en"]) for k, v in c.raw.get("admin_levels", {}).items()]
+    return out
