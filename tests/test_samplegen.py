@@ -169,12 +169,16 @@ def test_sample_set_composition():
     assert len({s.file_name for s in samples}) == 12
     assert sum(1 for s in samples if s.truth.broken) == 1
     revised = [s for s in samples if s.truth.revision_of]
-    assert len(revised) == 1 and revised[0].file_name.endswith("-revised." + revised[0].fmt)
+    assert len(revised) == 1 and revised[0].file_name.endswith(".v2." + revised[0].fmt)
     original = [s for s in samples if s.truth.agency == revised[0].truth.agency and s.truth.year == revised[0].truth.year]
     assert len(original) == 2
     assert {s.truth.template for s in samples} == {"2019", "2021"}
     assert len({s.truth.agency for s in samples}) >= 3
     assert sum(1 for s in samples if s.options.get("js_embed")) == 1
+    assert sum(1 for s in samples if s.truth.continuity_break) == 1
+    assert any(s.truth.agency.sector == "公安" for s in samples)
+    latest = {s.truth.agency for s in samples if s.truth.year == 2024} & {s.truth.agency for s in samples if s.truth.year == 2023}
+    assert len(latest) >= 2  # year-over-year 2023 -> 2024 has answers
     assert {s.fmt for s in samples} == {"txt", "html"}
 
 

@@ -20,7 +20,7 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .truth import AGENCIES, ReportTruth, break_arithmetic, generate_truth, revise
+from .truth import AGENCIES, ReportTruth, break_arithmetic, break_carry_continuity, generate_truth, revise
 
 FORMATS = ("txt", "html", "docx", "pdf")
 MAX_YEAR = 2024  # the bundled inbox spans 2019–2024; truths themselves go up to 2025
@@ -48,12 +48,16 @@ def plan_samples(seed: int, count: int, formats: list[str]) -> list[SampleReport
     rng = random.Random(seed)
     n_base = count - 1
     n_agencies = min(len(AGENCIES), max(2, round(n_base / 3), math.ceil(n_base / (MAX_YEAR - 2018))))
-    agencies = rng.sample(AGENCIES, n_agencies)
+    # A public-security bureau always, since analysts ask about them by sector.
+    police = next(a for a in AGENCIES if a.sector == "公安")
+    agencies = [police, *rng.sample([a for a in AGENCIES if a is not police], n_agencies - 1)]
     sizes = [n_base // n_agencies + (1 if i < n_base % n_agencies else 0) for i in range(n_agencies)]
     truths: list[ReportTruth] = []
     for i, (agency, k) in enumerate(zip(agencies, sizes, strict=True)):
         if i == 0:  # the first agency's run crosses the 2020 -> 2021 template change
             start = rng.randint(max(2019, 2021 - k + 1), min(2020, MAX_YEAR - k + 1))
+        elif i % 2 == 1:  # every other agency reaches the latest year, so year-over-year questions have answers
+            start = MAX_YEAR - k + 1
         else:
             start = rng.randint(2019, MAX_YEAR - k + 1)
         prev = None
@@ -66,6 +70,11 @@ def plan_samples(seed: int, count: int, formats: list[str]) -> list[SampleReport
     broken_i, revised_i, js_i = order[0], order[1], order[2]
     # Break one report's arithmetic in place; only its （七）总计 changes, so the chain's carry-over holds.
     break_arithmetic(truths[broken_i], rng)
+    # One agency's latest report carries over more than its previous report carried forward (R5).
+    chain_ends = [j for j in range(1, n_base) if truths[j].agency == truths[j - 1].agency
+                  and (j + 1 == n_base or truths[j + 1].agency != truths[j].agency) and j not in (broken_i, revised_i)]
+    if chain_ends:
+        break_carry_continuity(truths[rng.choice(chain_ends)], rng)
     fmts = {i: formats[j % len(formats)] for j, i in enumerate(order)}
     if "html" in formats and fmts[js_i] != "html":
         swap = next(i for i in order if fmts[i] == "html")
@@ -81,7 +90,8 @@ def plan_samples(seed: int, count: int, formats: list[str]) -> list[SampleReport
                 opts["js_embed"] = True
         samples.append(SampleReport(f"{t.agency.slug}-{t.year}.{fmt}", fmt, t, opts))
         if i == revised_i:
-            samples.append(SampleReport(f"{t.agency.slug}-{t.year}-revised.{fmt}", fmt, revise(t, rng), dict(opts)))
+            # '.v2' sorts after the original's name, so the revision is also the later arrival in one scan.
+            samples.append(SampleReport(f"{t.agency.slug}-{t.year}.v2.{fmt}", fmt, revise(t, rng), dict(opts)))
     return samples
 
 

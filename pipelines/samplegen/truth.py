@@ -64,6 +64,7 @@ class ReportTruth:
     blank_zeros: bool = False
     amount_style: str = "plain"  # how 采购总金额 is printed: plain / yuan ('…元') / wan ('…万元')
     broken: str | None = None  # what was made wrong, in words
+    continuity_break: str | None = None  # 上年结转 that does not match last year's 结转下年度 (R5), in words
     broken_cells: list[tuple[Key, int]] = field(default_factory=list)  # (cell, amount added)
     revision_of: str | None = None  # set on a revised re-issue: what changed
 
@@ -129,7 +130,7 @@ class ReportTruth:
         return {
             "agency": self.agency.name, "region": self.agency.region, "level": self.agency.level,
             "sector": self.agency.sector, "year": self.year, "template": self.template,
-            "title": self.title, "blank_zeros": self.blank_zeros, "broken": self.broken,
+            "title": self.title, "blank_zeros": self.blank_zeros, "broken": self.broken, "continuity_break": self.continuity_break,
             "broken_cells": [[*k, d] for k, d in self.broken_cells], "revision_of": self.revision_of,
             "rule_violations": check_rules(self.expected_facts(), self.template),
             "facts": [[*k, v] for k, v in sorted(self.expected_facts().items())],
@@ -295,6 +296,18 @@ def break_arithmetic(truth: ReportTruth, rng: random.Random) -> None:
     truth.t3[key] += delta
     truth.broken = f"table 三 （七）总计 / 自然人 printed {delta:+d} off its parts (R1, R2, R3 fail)"
     truth.broken_cells.append((("T3", *key), delta))
+
+
+def break_carry_continuity(truth: ReportTruth, rng: random.Random) -> None:
+    """Carry more requests over from last year than last year carried forward (R5 fails).
+
+    结转下年度 grows by the same amount, so the report's own R1–R4 still hold.
+    """
+    delta = rng.choice([2, 3, 5, 8])
+    for row in ("carried_over_from_prior", "carried_forward"):
+        for col in ("natural_person", "total"):
+            truth.t3[(row, col)] += delta
+    truth.continuity_break = f"table 三 二、上年结转 / 自然人 is {delta} more than last year's 结转下年度 (R5 fails)"
 
 
 def revise(truth: ReportTruth, rng: random.Random) -> ReportTruth:
