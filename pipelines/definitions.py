@@ -11,7 +11,7 @@ def defs() -> dg.Definitions:
         assets=assets.ALL_ASSETS,
         asset_checks=checks.ALL_CHECKS,
         jobs=[schedules.ingest_job],
-        schedules=schedules.ALL_SCHEDULES,
+        schedules=schedules.build_schedules(),  # reads GONGKAI_NIGHTLY_CRON now
         sensors=schedules.ALL_SENSORS,
         resources=resources.default_resources(),
     )

@@ -341,6 +341,9 @@ def test_loaded_reports_follow_the_agency_dimension(con) -> None:
     division data or the sector taxonomy changed)."""
     con.execute("UPDATE report_history SET agency_id = 'stale', adcode = NULL, sector = NULL WHERE report_id = ?",
                 [rid(REPORTS[0])])
+    wh.apply_schema(con)  # the resolver's inputs did not change: nothing is re-resolved (it costs seconds at scale)
+    assert one(con, "SELECT agency_id FROM report_history WHERE report_id = ?", [rid(REPORTS[0])]) == ("stale",)
+    con.execute("UPDATE warehouse_meta SET value = 'old' WHERE key = 'agency_resolver'")  # as after a data update
     wh.apply_schema(con)
     wh.apply_views(con)  # as ingest.open_warehouse does: the seeded tables get their comments back
     assert one(con, "SELECT agency_id, adcode, sector FROM report_history WHERE report_id = ?",

@@ -1,12 +1,15 @@
 """The asset graph, inbox to validated warehouse. Each asset is a few lines over pipelines.lib."""
 
 
+import base64
 from collections import Counter
+from pathlib import Path
 
 import dagster as dg
+import polars as pl
 
 from pipelines.defs.resources import GongkaiSettings
-from pipelines.lib import ingest, quality
+from pipelines.lib import ingest, quality, quality_report
 from pipelines.lib import warehouse as wh
 
 GROUP = "gongkai"
@@ -15,12 +18,9 @@ GROUP = "gongkai"
 @dg.asset(group_name=GROUP, kinds={"python", "duckdb"},
           description="Every file under the inbox, hashed (sha256) and recorded as a document by content.")
 def inbox_documents(context: dg.AssetExecutionContext, gongkai: GongkaiSettings) -> dg.MaterializeResult:
-    con = ingest.open_warehouse(gongkai.warehouse_path)
-    try:
+    with ingest.locked_warehouse(gongkai.warehouse_path) as con:  # writer lock: waits for another ingest
         scan = wh.scan_inbox(con, gongkai.inbox_path)
         pending = len(ingest.pending_documents(con))
-    finally:
-        con.close()
     context.log.info(f"inbox: {scan.files} files, {scan.documents} documents, {pending} to parse")
     return dg.MaterializeResult(metadata={
         "files_seen": scan.files, "documents_seen": scan.documents, "documents_new": len(scan.new_documents),
@@ -33,11 +33,8 @@ def inbox_documents(context: dg.AssetExecutionContext, gongkai: GongkaiSettings)
           description="New documents parsed (in parallel, statelessly) into typed reports or quarantine records, "
                       "staged as JSON by content hash.")
 def parsed_documents(context: dg.AssetExecutionContext, gongkai: GongkaiSettings) -> dg.MaterializeResult:
-    con = wh.connect(gongkai.warehouse_path, read_only=True)
-    try:
+    with ingest.locked_warehouse(gongkai.warehouse_path, read_only=True) as con:  # waits for a writer
         pending = ingest.pending_documents(con)
-    finally:
-        con.close()
     stats = ingest.parse_pending(pending, gongkai.inbox_path, ingest.staging_dir(gongkai.warehouse_path),
                                  workers=gongkai.parse_workers, max_bytes=gongkai.max_file_mb * 1024 * 1024,
                                  progress=context.log.info)
@@ -53,15 +50,12 @@ def parsed_documents(context: dg.AssetExecutionContext, gongkai: GongkaiSettings
           description="Parsed reports loaded into the warehouse, one transaction per report (facts and report "
                       "together); unreadable documents into quarantine.")
 def warehouse_reports(context: dg.AssetExecutionContext, gongkai: GongkaiSettings) -> dg.MaterializeResult:
-    con = ingest.open_warehouse(gongkai.warehouse_path)
-    try:
+    with ingest.locked_warehouse(gongkai.warehouse_path) as con:  # writer lock: waits for another ingest
         pending = ingest.pending_documents(con)
         stats = ingest.load_staged(con, pending, ingest.staging_dir(gongkai.warehouse_path), progress=context.log.info)
         totals = con.execute("SELECT (SELECT count(*) FROM reports), (SELECT count(*) FROM quarantine), "
                              "(SELECT count(*) FROM facts)").fetchall()[0]
         reasons = Counter(r for _, r in stats.quarantined)
-    finally:
-        con.close()
     rows = "\n".join(f"| {f} | {r} |" for f, r in stats.quarantined[:50])
     return dg.MaterializeResult(metadata={
         "reports_loaded": len(stats.loaded), "documents_quarantined": len(stats.quarantined),
@@ -72,21 +66,50 @@ def warehouse_reports(context: dg.AssetExecutionContext, gongkai: GongkaiSetting
 
 
 @dg.asset(group_name=GROUP, deps=[warehouse_reports], kinds={"duckdb", "polars"},
-          description="Cross-check rules R1–R4 judged by the Great Expectations suite expectations/cross_checks.json, "
-                      "one row per rule, scope and report in quality_results.")
+          description="Every rule family in expectations/ (cross-checks R1–R5, schema, values, completeness, "
+                      "uniqueness, narrative) judged set-wise by Great Expectations: one row per rule, scope and "
+                      "report in quality_results. Metadata: the quality scorecard and a failures chart.")
 def quality_results(context: dg.AssetExecutionContext, gongkai: GongkaiSettings) -> dg.MaterializeResult:
-    con = ingest.open_warehouse(gongkai.warehouse_path)
-    try:
-        frame = quality.refresh_quality(con)
-    finally:
-        con.close()
-    failed = frame.filter(frame["passed"].not_()).height
-    na = frame.filter(frame["passed"].is_null()).height
-    context.log.info(f"quality: {frame.height} scopes evaluated, {failed} failed, {na} not assessable")
+    docs_dir = gx_docs_dir(gongkai.warehouse_path)
+    with ingest.locked_warehouse(gongkai.warehouse_path) as con:  # writer lock: waits for another ingest
+        # Nothing loaded and no rule changed since the last evaluation: the stored results stand, and a
+        # no-change nightly run stays flat instead of re-judging the whole corpus (issue 6).
+        reevaluated = not ingest.quality_is_current(con) or not (docs_dir / "index.html").exists()
+        if reevaluated:
+            quality.refresh_quality(con, docs_dir=docs_dir)
+        total, failed, na = con.execute("SELECT count(*), count(*) FILTER (WHERE NOT passed), "
+                                        "count(*) FILTER (WHERE passed IS NULL) FROM quality_results").fetchall()[0]
+        card = quality_report.scorecard(con)
+    chart = quality_report.failures_chart_png(card.by_rule)
+    chart_path = docs_dir.parent / "quality_failures.png"
+    chart_path.write_bytes(chart)
+    verb = "evaluated" if reevaluated else "unchanged since the last load (not re-evaluated)"
+    context.log.info(f"quality: {total} scopes {verb}, {failed} failed, {na} not assessable")
+    failing_rules = card.by_rule.filter(pl.col("reports_failing") > 0)
     return dg.MaterializeResult(metadata={
-        "scopes_evaluated": frame.height, "scopes_failed": failed, "scopes_not_assessable": na,
-        "dagster/row_count": frame.height,
+        "scopes_evaluated": total, "scopes_failed": failed, "scopes_not_assessable": na,
+        "reevaluated": reevaluated, "dagster/row_count": total,
+        "scorecard_by_year": dg.MetadataValue.md(quality_report.markdown_table(card.by_year)),
+        "scorecard_failing_rules_by_year": dg.MetadataValue.md(quality_report.markdown_table(failing_rules)),
+        "failures_chart": dg.MetadataValue.md(
+            "![reports failing each rule per year](data:image/png;base64," + base64.b64encode(chart).decode() + ")"),
+        "failures_chart_file": dg.MetadataValue.path(str(chart_path)),
+        "gx_data_docs": dg.MetadataValue.url((docs_dir / "index.html").as_uri()),
     })
 
 
-ALL_ASSETS = [inbox_documents, parsed_documents, warehouse_reports, quality_results]
+@dg.asset(group_name=GROUP, deps=[quality_results], kinds={"duckdb"},
+          description="The analyst views (sql/views/020+). Built only when the blocking structural checks "
+                      "(schema, codes, uniqueness) pass, so analysts never read views over a broken warehouse.")
+def analyst_views(context: dg.AssetExecutionContext, gongkai: GongkaiSettings) -> dg.MaterializeResult:
+    with ingest.locked_warehouse(gongkai.warehouse_path) as con:  # writer lock: waits for another ingest
+        applied = [f for f in wh.apply_views(con) if f >= wh.ANALYST_VIEWS_FROM]
+    context.log.info(f"analyst views applied: {', '.join(applied)}")
+    return dg.MaterializeResult(metadata={"view_files": dg.MetadataValue.json(applied)})
+
+
+def gx_docs_dir(warehouse: Path) -> Path:
+    return Path(warehouse).parent / "quality" / Path(warehouse).stem / "gx_docs"
+
+
+ALL_ASSETS = [inbox_documents, parsed_documents, warehouse_reports, quality_results, analyst_views]

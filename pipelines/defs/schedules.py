@@ -1,15 +1,76 @@
-"""The ingest job and when it runs."""
+"""The ingest job and when it runs: nightly, and whenever the inbox settles after a change.
+
+Both are built when the definitions load (not at import), so GONGKAI_NIGHTLY_CRON and
+GONGKAI_NIGHTLY_TZ set in the daemon's environment take effect on the next reload.
+"""
 
 from __future__ import annotations
 
+import hashlib
+import json
+import os
+
 import dagster as dg
+
+from pipelines.defs.resources import GongkaiSettings
+from pipelines.lib.warehouse import iter_inbox
+
+DEFAULT_NIGHTLY_CRON = "0 2 * * *"
+DEFAULT_NIGHTLY_TZ = "Asia/Shanghai"
+SENSOR_INTERVAL_S = 60
 
 ingest_job = dg.define_asset_job("ingest_job", selection=dg.AssetSelection.groups("gongkai"),
                                  description="Inbox to validated warehouse: scan, parse, load, validate.")
 
-nightly_ingest = dg.ScheduleDefinition(job=ingest_job, cron_schedule="0 2 * * *",
-                                       execution_timezone="Asia/Shanghai", name="nightly_ingest",
-                                       default_status=dg.DefaultScheduleStatus.RUNNING)
 
-ALL_SCHEDULES = [nightly_ingest]
-ALL_SENSORS: list = []
+def nightly_schedule() -> dg.ScheduleDefinition:
+    """02:00 Asia/Shanghai unless GONGKAI_NIGHTLY_CRON / GONGKAI_NIGHTLY_TZ say otherwise."""
+    cron = os.environ.get("GONGKAI_NIGHTLY_CRON", "").strip() or DEFAULT_NIGHTLY_CRON
+    tz = os.environ.get("GONGKAI_NIGHTLY_TZ", "").strip() or DEFAULT_NIGHTLY_TZ
+    try:
+        return dg.ScheduleDefinition(job=ingest_job, cron_schedule=cron, execution_timezone=tz, name="nightly_ingest",
+                                     description=f"The nightly ingest ({cron}, {tz}); set GONGKAI_NIGHTLY_CRON to change it.",
+                                     default_status=dg.DefaultScheduleStatus.RUNNING)
+    except dg.DagsterInvalidDefinitionError as e:
+        raise ValueError(f"GONGKAI_NIGHTLY_CRON={cron!r} / GONGKAI_NIGHTLY_TZ={tz!r}: {e}") from e
+
+
+def inbox_fingerprint(settings: GongkaiSettings) -> str:
+    """A cheap fingerprint of the inbox listing: every file's path, size and mtime (contents are not read).
+
+    Uses the scan's own file rules (no dotfiles, no symlinks), so what the sensor sees is what a run ingests.
+    """
+    h = hashlib.sha256()
+    inbox = settings.inbox_path
+    if inbox.is_dir():
+        for p in iter_inbox(inbox):
+            try:
+                st = p.stat()
+            except OSError:
+                continue  # vanished between listing and stat: the next tick sees the settled state
+            h.update(f"{p.relative_to(inbox)}\0{st.st_size}\0{st.st_mtime_ns}\n".encode())
+    return h.hexdigest()[:32]
+
+
+@dg.sensor(job=ingest_job, minimum_interval_seconds=SENSOR_INTERVAL_S, default_status=dg.DefaultSensorStatus.RUNNING,
+           description="Starts ingest_job when files in the inbox are added, changed or removed, once the listing "
+                       "has stayed the same for one tick (so a file still being copied is not read half-written).")
+def inbox_sensor(context: dg.SensorEvaluationContext, gongkai: GongkaiSettings) -> dg.SensorResult | dg.SkipReason:
+    # Cursor: {"seen": fingerprint at the last tick, "fired": fingerprint of the last requested run}.
+    state = json.loads(context.cursor) if context.cursor else {}
+    fp = inbox_fingerprint(gongkai)
+    if fp != state.get("seen"):
+        return dg.SensorResult(skip_reason=dg.SkipReason(f"inbox changed ({fp[:12]}); waiting one tick for it to settle"),
+                               cursor=json.dumps({"seen": fp, "fired": state.get("fired")}))
+    if fp == state.get("fired"):
+        return dg.SkipReason(f"inbox unchanged since the last run request ({fp[:12]})")
+    # run_key from the fingerprint: the same inbox state never starts two runs, even if the cursor is lost.
+    return dg.SensorResult(run_requests=[dg.RunRequest(run_key=f"inbox-{fp}", tags={"gongkai/trigger": "inbox_sensor"})],
+                           cursor=json.dumps({"seen": fp, "fired": fp}))
+
+
+def build_schedules() -> list[dg.ScheduleDefinition]:
+    return [nightly_schedule()]
+
+
+ALL_SENSORS = [inbox_sensor]

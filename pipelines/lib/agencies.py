@@ -182,6 +182,19 @@ FROM _agencies a WHERE a.agency_name = h.agency_name
 """
 
 
+def resolver_fingerprint() -> str:
+    """Changes whenever what resolve_agency reads changes: this module, the codes file, the division data."""
+    import hashlib
+    from pathlib import Path
+
+    from .codes import CODES_PATH
+
+    h = hashlib.sha256(Path(__file__).read_bytes())
+    h.update(CODES_PATH.read_bytes())
+    h.update(importlib.resources.files("cpca").joinpath("resources/adcodes.csv").read_bytes())
+    return h.hexdigest()
+
+
 def refresh_report_agencies(con: duckdb.DuckDBPyConnection) -> int:
     """Re-resolve the agency columns of every loaded version (a report is loaded once, but the
     division data or the sector taxonomy may have changed since). Returns the rows changed."""

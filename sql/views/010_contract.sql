@@ -2,10 +2,11 @@
 -- revised report replaces its agency-year everywhere at once.
 
 CREATE OR REPLACE VIEW reports AS
-SELECT report_id, agency_id, agency_name, region_name, adcode, admin_level, sector, year, template,
-       source_file, sha256, loaded_at, title, format
-FROM report_history
-QUALIFY row_number() OVER (PARTITION BY agency_id, year ORDER BY accepted_seq DESC) = 1;
+SELECT h.report_id, h.agency_id, h.agency_name, h.region_name, h.adcode, h.admin_level, h.sector, h.year, h.template,
+       h.source_file, h.sha256, h.loaded_at, h.title, h.format,
+       coalesce(d.present, false) AS in_inbox  -- false once the file left the inbox (the report stays: the warehouse is the record)
+FROM report_history h LEFT JOIN documents d ON d.sha256 = h.sha256
+QUALIFY row_number() OVER (PARTITION BY h.agency_id, h.year ORDER BY h.accepted_seq DESC) = 1;
 COMMENT ON VIEW reports IS 'One row per accepted report: the newest accepted version of each agency-year (older versions stay in report_history).';
 
 CREATE OR REPLACE VIEW request_facts AS
