@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 
-@dataclass(frozen=True)
-class GridCell:
+class GridCell(NamedTuple):  # a tuple: tables have thousands of cells and this is built for each
     text: str
     h_copy: bool = False  # covered by a colspan from a cell to the left
     v_copy: bool = False  # covered by a rowspan from a cell above
@@ -39,8 +39,7 @@ class Grid:
         return cls(grid_rows, list(pages or []), origin)
 
 
-@dataclass(frozen=True)
-class SpanCell:
+class SpanCell(NamedTuple):
     text: str
     rowspan: int = 1
     colspan: int = 1
@@ -48,22 +47,27 @@ class SpanCell:
 
 def expand_spans(rows: Sequence[Sequence[SpanCell]], origin: str = "", pages=None) -> Grid:
     """Place cells with rowspan/colspan on a rectangular grid (the HTML/DOCX table model)."""
-    occupied: dict[tuple[int, int], GridCell] = {}
-    width = 0
+    n = len(rows)
+    slots: list[list[GridCell | None]] = [[] for _ in range(n)]
     for r, row in enumerate(rows):
+        line = slots[r]
         c = 0
         for cell in row:
-            while (r, c) in occupied:
-                c += 1
-            rs = max(1, min(cell.rowspan, 200))
+            while c < len(line) and line[c] is not None:
+                c += 1  # covered by a rowspan from above
+            rs = max(1, min(cell.rowspan, 200, n - r))
             cs = max(1, min(cell.colspan, 100))
+            first = GridCell(cell.text)
+            if rs > 1 or cs > 1:
+                h, v, hv = GridCell(cell.text, True, False), GridCell(cell.text, False, True), GridCell(cell.text, True, True)
             for dr in range(rs):
+                target = slots[r + dr]
+                if len(target) < c + cs:
+                    target.extend([None] * (c + cs - len(target)))
                 for dc in range(cs):
-                    occupied[(r + dr, c + dc)] = GridCell(cell.text, h_copy=dc > 0, v_copy=dr > 0)
+                    target[c + dc] = (first if dc == 0 else h) if dr == 0 else (v if dc == 0 else hv)
             c += cs
-            width = max(width, c)
-    n_rows = len(rows)
-    out = []
-    for r in range(n_rows):
-        out.append([occupied.get((r, c), GridCell("")) for c in range(width)])
+    width = max((len(line) for line in slots), default=0)
+    empty = GridCell("")
+    out = [[x if x is not None else empty for x in line] + [empty] * (width - len(line)) for line in slots]
     return Grid(out, list(pages or []), origin)

@@ -7,6 +7,8 @@ the lists matters where one phrase is inside another.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from .normalize import normalize_label
 
 REQUEST_ROW_PHRASES: list[tuple[str, tuple[str, ...]]] = [
@@ -61,6 +63,7 @@ def _match(norm: str, table: list[tuple[str, tuple[str, ...]]]) -> str | None:
     return None
 
 
+@lru_cache(maxsize=65536)
 def match_request_row(own_label: str, context: str = "") -> str | None:
     """Code of a table-三 row from its own label; ``context`` is the group label above it.
 
@@ -74,5 +77,6 @@ def match_request_row(own_label: str, context: str = "") -> str | None:
     return _match(norm, REQUEST_ROW_PHRASES)
 
 
+@lru_cache(maxsize=65536)
 def match_t2_row(label: str) -> str | None:
     return _match(normalize_label(label), T2_ROW_PHRASES)

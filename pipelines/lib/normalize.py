@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 _SPACE_RE = re.compile(r"[\s\u00a0\u3000\u200b\ufeff]+")
 # Quotes, brackets and separators that vary between reports but carry no meaning in a label.
@@ -20,6 +21,7 @@ def squash_spaces(text: str) -> str:
     return _SPACE_RE.sub("", text)
 
 
+@lru_cache(maxsize=65536)  # the same few hundred labels recur in every report
 def normalize_label(text: str | None, *, keep_ordinals: bool = False) -> str:
     """NFKC, no whitespace (labels are often broken by spaces or newlines), no punctuation.
 

@@ -21,11 +21,12 @@ _JS_STRING_RE = re.compile(r'"((?:[^"\\]|\\.){200,})"|\'((?:[^\'\\]|\\.){200,})\
 
 def unwrap_embedded_html(text: str) -> str:
     """If the tables sit in an escaped JS/JSON string, return that string unescaped."""
-    escaped = ("\\u003ctable" in text.lower()) or ('<table' in text.lower() and '\\"' in text) or \
-              ("&lt;table" in text.lower() and "<table" not in text.lower())
+    low = text.lower()
+    escaped = ("\\u003ctable" in low) or ("<table" in low and '\\"' in text) or \
+              ("&lt;table" in low and "<table" not in low)
     if not escaped:
         return text
-    if "&lt;table" in text.lower() and "<table" not in text.lower():
+    if "&lt;table" in low and "<table" not in low:
         return htmllib.unescape(text)
     best = None
     for m in _JS_STRING_RE.finditer(text):
@@ -42,8 +43,13 @@ def unwrap_embedded_html(text: str) -> str:
             .decode("utf-8", errors="replace")
 
 
+_STRING = etree.XPath("string()")
+
+
 def _text(el) -> str:
-    return "".join(el.itertext())
+    if len(el) == 0:  # no child elements (most cells): its own text is all of it
+        return el.text or ""
+    return str(_STRING(el))
 
 
 def _span(el, name: str) -> int:
