@@ -8,6 +8,8 @@ import shutil
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
@@ -111,9 +113,8 @@ def _warehouse_arg(args) -> Path:
 def cmd_sql(args) -> int:
     import duckdb
 
-    path = _warehouse_arg(args)
-    if not path.exists():
-        print(f"gongkai: no warehouse at {path}; run `gongkai ingest` first", file=sys.stderr)
+    path = _existing_warehouse(args)
+    if path is None:
         return 2
     con = duckdb.connect(str(path), read_only=True)  # read-only: `gongkai sql` can never change the warehouse
     try:
@@ -130,27 +131,43 @@ def cmd_sql(args) -> int:
     return 0
 
 
-def cmd_check(args) -> int:
-    from pipelines.lib import ingest, quality
-    from pipelines.lib.warehouse import writer_lock
-
+def _existing_warehouse(args) -> Path | None:
     path = _warehouse_arg(args)
     if not path.exists():
         print(f"gongkai: no warehouse at {path}; run `gongkai ingest` first", file=sys.stderr)
-        return 0
+        return None
+    return path
+
+
+@contextmanager
+def _writable_warehouse(path: Path) -> Iterator:
+    """The warehouse opened read-write under the writer lock (waits up to a minute for a running ingest)."""
+    from pipelines.lib import ingest
+    from pipelines.lib.warehouse import writer_lock
+
     with writer_lock(path, timeout=60):
         con = ingest.open_warehouse(path)
         try:
-            quality.refresh_quality(con)
-            summary = con.execute(
-                "SELECT rule_id, any_value(severity), count(*) FILTER (WHERE passed), count(*) FILTER (WHERE NOT passed), "
-                "count(*) FILTER (WHERE passed IS NULL) FROM quality_findings "
-                "WHERE report_id IS NULL OR agency_name IS NOT NULL GROUP BY rule_id ORDER BY rule_id").fetchall()
-            failing = con.execute(
-                "SELECT agency_name, year, rule_id, scope, expected, observed, review_decision, report_id "
-                "FROM quality_findings WHERE NOT passed ORDER BY 1, 2, 3, 4").fetchall()
+            yield con
         finally:
             con.close()
+
+
+def cmd_check(args) -> int:
+    from pipelines.lib import quality
+
+    path = _existing_warehouse(args)
+    if path is None:
+        return 0
+    with _writable_warehouse(path) as con:
+        quality.refresh_quality(con)
+        summary = con.execute(
+            "SELECT rule_id, any_value(severity), count(*) FILTER (WHERE passed), count(*) FILTER (WHERE NOT passed), "
+            "count(*) FILTER (WHERE passed IS NULL) FROM quality_findings "
+            "WHERE report_id IS NULL OR agency_name IS NOT NULL GROUP BY rule_id ORDER BY rule_id").fetchall()
+        failing = con.execute(
+            "SELECT agency_name, year, rule_id, scope, expected, observed, review_decision, report_id "
+            "FROM quality_findings WHERE NOT passed ORDER BY 1, 2, 3, 4").fetchall()
     print("Rules")
     _print_table(["rule", "severity", "passed", "failed", "not assessable"], summary)
     print("\nFindings (scopes where a report does not add up; review with `gongkai review`)")
@@ -159,39 +176,30 @@ def cmd_check(args) -> int:
 
 
 def cmd_review(args) -> int:
-    from pipelines.lib import ingest
     from pipelines.lib.reviews import ReviewError, record_review
-    from pipelines.lib.warehouse import writer_lock
 
-    path = _warehouse_arg(args)
-    with writer_lock(path, timeout=60):
-        con = ingest.open_warehouse(path)
+    path = _existing_warehouse(args)
+    if path is None:
+        return 2
+    with _writable_warehouse(path) as con:
         try:
             record_review(con, args.report_id, args.rule, args.scope, args.decision, args.reason,
                           args.reviewer or os.environ.get("USER"))
         except ReviewError as e:
             print(f"gongkai review: {e}", file=sys.stderr)
             return 2
-        finally:
-            con.close()
     print(f"recorded: {args.rule} on {args.scope} of {args.report_id} is {args.decision}")
     return 0
 
 
 def cmd_report(args) -> int:
-    from pipelines.lib import ingest, quality, quality_report
-    from pipelines.lib.warehouse import writer_lock
+    from pipelines.lib import quality, quality_report
 
-    path = _warehouse_arg(args)
-    if not path.exists():
-        print(f"gongkai: no warehouse at {path}; run `gongkai ingest` first", file=sys.stderr)
+    path = _existing_warehouse(args)
+    if path is None:
         return 2
-    with writer_lock(path, timeout=60):
-        con = ingest.open_warehouse(path)
-        try:
-            page = quality_report.html_report(con, quality.rule_descriptions())
-        finally:
-            con.close()
+    with _writable_warehouse(path) as con:
+        page = quality_report.html_report(con, quality.rule_descriptions())
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(page, encoding="utf-8")
@@ -214,9 +222,8 @@ def cmd_export(args) -> int:
     from pipelines.lib import export, ingest
     from pipelines.lib.warehouse import WarehouseBusy, writer_lock
 
-    path = _warehouse_arg(args)
-    if not path.exists():
-        print(f"gongkai: no warehouse at {path}; run `gongkai ingest` first", file=sys.stderr)
+    path = _existing_warehouse(args)
+    if path is None:
         return 2
     con = duckdb.connect(str(path), read_only=True)
     if export.missing_relations(con):  # a warehouse built before the analyst views existed: add them once

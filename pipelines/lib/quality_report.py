@@ -131,9 +131,9 @@ def html_report(con: duckdb.DuckDBPyConnection, rule_descriptions: dict[str, str
 A failing scope is a place where a report's own numbers do not add up (or a structural problem); the warehouse keeps
 the numbers as printed.</p>
 <h2>Reports fully consistent, per year</h2>{_html_table(sc.by_year)}
-<h2>Failures per rule and year</h2><img alt="reports failing each rule per year" src="data:image/png;base64,{chart}">
-{_html_table(sc.by_rule)}
 <h2>Per agency</h2>{_html_table(sc.agencies)}
+<h2>Failures per rule and year</h2><img alt="reports failing each rule per year" src="data:image/png;base64,{chart}">
+{_html_table(sc.by_rule.filter(pl.col("reports_failing") > 0))}
 <h2>Findings</h2>{_html_table(sc.findings)}
 <h2>Quarantine</h2>{_html_table(quarantine)}
 <h2>Rules</h2>{_html_table(rules)}
