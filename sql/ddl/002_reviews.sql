@@ -12,3 +12,4 @@ CREATE TABLE IF NOT EXISTS finding_reviews (
     PRIMARY KEY (sha256, rule_id, scope),
     CHECK (decision = 'confirmed' OR coalesce(trim(reason), '') <> '')
 );
+COMMENT ON TABLE finding_reviews IS 'A person''s verdict on a quality finding, keyed by document hash, rule and scope (survives re-runs and re-parses): confirmed = the report itself is wrong; dismissed = not a real problem, with a reason. Written by `gongkai review`; shown in quality_findings and the asset checks.';
