@@ -13,9 +13,13 @@ _CRAWLER_KEYS = ("标题", "发布时间", "原文链接", "来源", "索引号"
 
 
 def _title_candidates(text: str) -> list[str]:
-    lines = [ln.strip() for ln in nfkc(text[:20000]).split("\n")]
+    # NFKC only the lines that matter: the title words themselves have no compatibility forms.
+    raw = [ln.strip() for ln in text[:20000].split("\n")][:80]
+    hits = [i for i, ln in enumerate(raw) if _TITLE_RE.search(ln)]
+    lines = [nfkc(ln) if any(abs(i - h) <= 3 for h in hits) else ln for i, ln in enumerate(raw)]
     out = []
-    for i, ln in enumerate(lines[:80]):
+    for i in hits:
+        ln = lines[i]
         m = _TITLE_RE.search(ln)
         if not m:
             continue
@@ -55,7 +59,8 @@ def find_title(text: str, html_title: str | None = None) -> tuple[str, str, int]
 
 
 def looks_like_report(text: str) -> bool:
-    return bool(_TITLE_RE.search(nfkc(text)[:5000]))
+    head = text[:5000]
+    return bool(_TITLE_RE.search(head) or _TITLE_RE.search(nfkc(head)))
 
 
 def check_era(text: str, year: int, has_new_tables: bool) -> None:
