@@ -160,7 +160,7 @@ def cmd_check(args) -> int:
     if path is None:
         return 0
     with _writable_warehouse(path) as con:
-        quality.refresh_quality(con)
+        quality.refresh_quality(con, docs_dir=quality.gx_docs_dir(path))
         summary = con.execute(
             "SELECT rule_id, any_value(severity), count(*) FILTER (WHERE passed), count(*) FILTER (WHERE NOT passed), "
             "count(*) FILTER (WHERE passed IS NULL) FROM quality_findings "

@@ -3,7 +3,6 @@
 
 import base64
 from collections import Counter
-from pathlib import Path
 
 import dagster as dg
 import polars as pl
@@ -70,7 +69,7 @@ def warehouse_reports(context: dg.AssetExecutionContext, gongkai: GongkaiSetting
                       "uniqueness, narrative) judged set-wise by Great Expectations: one row per rule, scope and "
                       "report in quality_results. Metadata: the quality scorecard and a failures chart.")
 def quality_results(context: dg.AssetExecutionContext, gongkai: GongkaiSettings) -> dg.MaterializeResult:
-    docs_dir = gx_docs_dir(gongkai.warehouse_path)
+    docs_dir = quality.gx_docs_dir(gongkai.warehouse_path)
     with ingest.locked_warehouse(gongkai.warehouse_path) as con:  # writer lock: waits for another ingest
         # Nothing loaded and no rule changed since the last evaluation: the stored results stand, and a
         # no-change nightly run stays flat instead of re-judging the whole corpus (issue 6).
@@ -106,10 +105,6 @@ def analyst_views(context: dg.AssetExecutionContext, gongkai: GongkaiSettings) -
         applied = [f for f in wh.apply_views(con) if f >= wh.ANALYST_VIEWS_FROM]
     context.log.info(f"analyst views applied: {', '.join(applied)}")
     return dg.MaterializeResult(metadata={"view_files": dg.MetadataValue.json(applied)})
-
-
-def gx_docs_dir(warehouse: Path) -> Path:
-    return Path(warehouse).parent / "quality" / Path(warehouse).stem / "gx_docs"
 
 
 ALL_ASSETS = [inbox_documents, parsed_documents, warehouse_reports, quality_results, analyst_views]

@@ -25,6 +25,11 @@ QUALITY_SCHEMA = {
 }
 
 
+def gx_docs_dir(warehouse: Path) -> Path:
+    """Where the GX Data Docs of a warehouse are built: data/quality/<warehouse>/gx_docs beside it."""
+    return Path(warehouse).parent / "quality" / Path(warehouse).stem / "gx_docs"
+
+
 def suite_names() -> list[str]:
     return sorted(p.stem for p in EXPECTATIONS_DIR.glob("*.json"))
 
