@@ -146,7 +146,8 @@ def _writable_warehouse(path: Path) -> Iterator:
     from pipelines.lib.warehouse import writer_lock
 
     with writer_lock(path, timeout=60):
-        con = ingest.open_warehouse(path)
+        # Analyst views are (re)built only by the Dagster graph, behind the blocking structural checks.
+        con = ingest.open_warehouse(path, analyst_views=False)
         try:
             yield con
         finally:
