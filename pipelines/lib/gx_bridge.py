@@ -74,11 +74,11 @@ class GXSession:
 
 
 def run_suite(suite: dict, frame: pd.DataFrame | dict[str, pd.DataFrame],
-              docs_dir: Path | None = None, session: GXSession | None = None) -> list[ExpectationOutcome]:
+              session: GXSession | None = None) -> list[ExpectationOutcome]:
     """Validate ``frame`` (or per-rule frames, concatenated) against ``suite``.
 
     Returns, per expectation, the positions (in the concatenated frame, index reset) of failing rows.
-    With ``docs_dir`` the run also renders GX Data Docs there.
+    A session made with ``docs_dir`` also renders GX Data Docs there.
     """
     if isinstance(frame, dict):
         parts = [f.assign(rule_id=rule) for rule, f in frame.items() if f is not None and not f.empty]
@@ -90,7 +90,7 @@ def run_suite(suite: dict, frame: pd.DataFrame | dict[str, pd.DataFrame],
     outcomes = {id(e): ExpectationOutcome(e["meta"]["rule_id"], e["type"], 0, severity=e.get("severity", "warning"))
                 for e in expectations}
     if live:
-        session = session or GXSession(docs_dir)
+        session = session or GXSession()
         gx, ctx, docs_dir = session.gx, session.ctx, session.docs_dir
         gx_suite = ctx.suites.add(gx.ExpectationSuite(name=suite["name"], expectations=[_routed(e) for e in live],
                                                       meta=suite.get("meta", {})))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 from .codes import load_codes
@@ -22,6 +23,7 @@ from .interpret import (
     interpret_t4,
 )
 from .model import DocumentRejected, ParsedReport, Quarantined
+from .normalize import clean_text
 
 DEFAULT_MAX_BYTES = 50 * 1024 * 1024
 PARSER_VERSION = "1"  # bump to re-parse documents whose sha256 was already processed
@@ -97,8 +99,6 @@ _register_optional_readers()
 
 def build_report(ext: Extracted, *, source_file: str, sha256: str, fmt: str) -> ParsedReport:
     """Extracted text and grids -> a typed report (template detected from the tables' own labels)."""
-    from .normalize import clean_text
-
     text = clean_text(ext.text)
     tables = group_tables(ext.grids)
     titled = looks_like_report(text) or bool(ext.title_hint and looks_like_report(ext.title_hint))
@@ -131,8 +131,6 @@ def build_report(ext: Extracted, *, source_file: str, sha256: str, fmt: str) -> 
     facts = t2.facts + t3.facts + t4.facts
     facts += derive_other_total(facts)
     if ext.inferred:
-        from dataclasses import replace
-
         facts = [f if f.derived else replace(f, inferred=True) for f in facts]
     return ParsedReport(source_file=source_file, sha256=sha256, format=fmt, agency_name=agency, year=year,
                         template=template, title=title, facts=facts, warnings=warnings, narrative=text[:20000])

@@ -17,8 +17,6 @@ from .gx_bridge import EXPECTATIONS_DIR, GXSession, load_suite, run_suite
 from .harmonize import code_domain
 from .warehouse import now, read_sql
 
-CROSS_CHECK_RULES = ("R1_flow", "R2_outcomes", "R3_requesters", "R4_review_totals")
-
 QUALITY_SCHEMA = {
     "report_id": pl.String, "rule_id": pl.String, "scope": pl.String, "passed": pl.Boolean,
     "expected": pl.Float64, "observed": pl.Float64, "message": pl.String, "severity": pl.String,
@@ -82,8 +80,7 @@ def _message(rule_id: str, scope: str, passed: bool | None, expected: float, obs
     return f"{rule_id} on {scope}: expected {expected:g}, found {observed:g} (off by {observed - expected:+g})."
 
 
-def evaluate_suite(con: duckdb.DuckDBPyConnection, suite_name: str, docs_dir: Path | None = None,
-                   session: GXSession | None = None) -> pl.DataFrame:
+def evaluate_suite(con: duckdb.DuckDBPyConnection, suite_name: str, session: GXSession | None = None) -> pl.DataFrame:
     """One row per rule x scope x report of this suite: passed True/False, or NULL when not assessable."""
     suite = load_suite(suite_name)
     blocking = bool(suite.get("meta", {}).get("blocking"))
@@ -92,8 +89,7 @@ def evaluate_suite(con: duckdb.DuckDBPyConnection, suite_name: str, docs_dir: Pa
     if judged is None or judged.is_empty():
         judged = pl.DataFrame(schema={"report_id": pl.String, "rule_id": pl.String, "scope": pl.String,
                                       "expected": pl.Float64, "observed": pl.Float64, "assessable": pl.Boolean})
-    outcomes = run_suite(suite, judged.select("rule_id", "expected", "observed").to_pandas(), docs_dir=docs_dir,
-                         session=session)
+    outcomes = run_suite(suite, judged.select("rule_id", "expected", "observed").to_pandas(), session=session)
     failed = sorted({i for o in outcomes for i in o.failed_index})
     severity = {o.rule_id: ("error" if blocking else o.severity) for o in outcomes}
     judged = judged.with_row_index("_i").with_columns(pl.col("_i").is_in(failed).not_().alias("passed")).drop("_i")
@@ -104,10 +100,6 @@ def evaluate_suite(con: duckdb.DuckDBPyConnection, suite_name: str, docs_dir: Pa
     msgs = [_message(r, s, p, e, o) for r, s, p, e, o in
             df.select("rule_id", "scope", "passed", "expected", "observed").iter_rows()]
     return df.with_columns(pl.Series("message", msgs, pl.String)).select(list(QUALITY_SCHEMA))
-
-
-def evaluate_cross_checks(con: duckdb.DuckDBPyConnection) -> pl.DataFrame:
-    return evaluate_suite(con, "cross_checks")
 
 
 def evaluate_all(con: duckdb.DuckDBPyConnection, docs_dir: Path | None = None) -> pl.DataFrame:

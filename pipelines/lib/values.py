@@ -26,10 +26,6 @@ class UnreadableCell(ValueError):
     pass
 
 
-def is_blank_mark(text: str | None) -> bool:
-    return squash_spaces(nfkc(text or "")) in BLANK_MARKS
-
-
 def looks_numeric(text: str | None) -> bool:
     """True for a cell that is a number or a blank mark (not a label)."""
     try:

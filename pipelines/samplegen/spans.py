@@ -30,7 +30,6 @@ class Span:
 
 
 SpanTable = list[list[Span]]
-T2_WIDTH, T3_WIDTH, T4_WIDTH = 4, 10, 15
 
 
 def t2_tables(truth: ReportTruth, *, split: bool = False) -> list[SpanTable]:

@@ -76,9 +76,6 @@ class ReportTruth:
     def title(self) -> str:
         return f"{self.agency.name}{self.year}年度政府信息公开工作年度报告"
 
-    def t3_row_codes(self) -> list[str]:
-        return load_codes().request_rows_for(self.template, self.split_other)
-
     def expected_facts(self, *, include_derived: bool = True) -> dict[Key, float]:
         """{(table, row_code, col_code): value} as the parser should read it.
 
