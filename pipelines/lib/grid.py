@@ -51,15 +51,26 @@ def expand_spans(rows: Sequence[Sequence[SpanCell]], origin: str = "", pages=Non
     slots: list[list[GridCell | None]] = [[] for _ in range(n)]
     for r, row in enumerate(rows):
         line = slots[r]
+        if not line and all(cell.rowspan == 1 and cell.colspan == 1 for cell in row):
+            line.extend(GridCell(cell.text) for cell in row)  # most rows: nothing merged into or out of them
+            continue
         c = 0
         for cell in row:
             while c < len(line) and line[c] is not None:
                 c += 1  # covered by a rowspan from above
-            rs = max(1, min(cell.rowspan, 200, n - r))
-            cs = max(1, min(cell.colspan, 100))
+            rs, cs = cell.rowspan, cell.colspan
+            if rs == 1 and cs == 1:
+                if c < len(line):
+                    line[c] = GridCell(cell.text)
+                else:
+                    line.extend([None] * (c - len(line)))
+                    line.append(GridCell(cell.text))
+                c += 1
+                continue
+            rs = max(1, min(rs, 200, n - r))
+            cs = max(1, min(cs, 100))
             first = GridCell(cell.text)
-            if rs > 1 or cs > 1:
-                h, v, hv = GridCell(cell.text, True, False), GridCell(cell.text, False, True), GridCell(cell.text, True, True)
+            h, v, hv = GridCell(cell.text, True, False), GridCell(cell.text, False, True), GridCell(cell.text, True, True)
             for dr in range(rs):
                 target = slots[r + dr]
                 if len(target) < c + cs:
@@ -69,5 +80,6 @@ def expand_spans(rows: Sequence[Sequence[SpanCell]], origin: str = "", pages=Non
             c += cs
     width = max((len(line) for line in slots), default=0)
     empty = GridCell("")
-    out = [[x if x is not None else empty for x in line] + [empty] * (width - len(line)) for line in slots]
+    out = [line if len(line) == width and None not in line
+           else [x if x is not None else empty for x in line] + [empty] * (width - len(line)) for line in slots]
     return Grid(out, list(pages or []), origin)

@@ -18,8 +18,15 @@ T3_WIDTH = 7
 T4_WIDTH = 15
 
 
+def _label_text(grids: list[Grid]) -> str:
+    """The grids' label cells, normalised. Numbers are left out so the text (and its cache entry) is
+    the same for every report printed on one template."""
+    return normalize_label("".join(c.text for g in grids for row in g.rows for c in row
+                                   if not c.h_copy and not c.v_copy and not looks_numeric(c.text)))
+
+
 def classify_grid(grid: Grid) -> str | None:
-    text = normalize_label(grid.all_text())
+    text = _label_text([grid])
     if "本年新收" in text or "申请人情况" in text:
         return "T3"
     if "行政复议" in text and "结果维持" in text:
@@ -160,7 +167,7 @@ def interpret_t4(grids: list[Grid]) -> TableResult:
 
 
 def detect_template_from_t2(grids: list[Grid]) -> str | None:
-    text = normalize_label("".join(g.all_text() for g in grids))
+    text = _label_text(grids)
     if any(p in text for p in T2_2021_PHRASES):
         return "2021"
     if any(p in text for p in T2_2019_PHRASES):

@@ -26,6 +26,7 @@ class UnreadableCell(ValueError):
     pass
 
 
+@lru_cache(maxsize=65536)  # labels raise in parse_cell, and lru_cache does not keep exceptions
 def looks_numeric(text: str | None) -> bool:
     """True for a cell that is a number or a blank mark (not a label)."""
     try:
