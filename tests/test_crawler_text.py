@@ -6,6 +6,7 @@ manifest discusses, against the manifest's notes taken from the page.html table 
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
@@ -14,6 +15,7 @@ from pipelines.lib.extract import crawler_text
 from pipelines.lib.extract.crawler_text import enumerate_splits, read_crawler_text
 from pipelines.lib.model import DocumentRejected, ParsedReport, Quarantined
 from pipelines.lib.parse import build_report, parse_document
+from tests.helpers import failing_rules, ingest_inbox
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 REAL = SHARED / "corpus" / "real"
@@ -50,19 +52,19 @@ def _t2(r: ParsedReport, row: str) -> dict[str, float]:
     return {f.col_code: f.value for f in r.facts if f.table == "T2" and f.row_code == row}
 
 
-# document -> (year, template, {row: 7 values}, table 四, table-二 runs that must be dropped)
+# document -> (year, template, {row: 7 values}, table 四, table-二 runs left unresolved)
 EXPECTED: dict[str, tuple[int, str, dict[str, tuple[int, ...]], tuple[int, ...], list[str]]] = {
     "pingtan-2019.txt": (2019, "2019", {
         "received_new": (23, 0, 0, 0, 0, 0, 23), "granted": (7, 0, 0, 0, 0, 0, 7),
         "unavailable_not_held": (7, 0, 0, 0, 0, 0, 7), "unavailable_unclear": (5, 0, 0, 0, 0, 0, 5),
         "not_processed_duplicate": (3, 0, 0, 0, 0, 0, 3), "other_total": Z,
         "processed_total": (23, 0, 0, 0, 0, 0, 23), "carried_forward": Z}, Z15,
-        ["898989", "3960181", "350", "13575394432.52"]),
+        ["898989", "3960181", "100153", "26480430", "126025", "350", "13575394432.52"]),
     "pingtan-2020.txt": (2020, "2019", {
         "received_new": (20, 0, 0, 0, 0, 1, 21), "granted": (6, 0, 0, 0, 0, 1, 7),
         "partially_granted": (6, 0, 0, 0, 0, 0, 6), "other_total": (4, 0, 0, 0, 0, 0, 4),
         "processed_total": (20, 0, 0, 0, 0, 1, 21), "carried_forward": Z}, Z15,
-        ["2648-18538", "7777166"]),
+        ["7777166", "396442278", "107105", "2648-18538", "1262629", "39573802895.90"]),
     "pingtan-2021.txt": (2021, "2021", {
         "received_new": (64, 0, 0, 2, 0, 4, 70), "granted": (27, 0, 0, 2, 0, 1, 30),
         "partially_granted": (5, 0, 0, 0, 0, 0, 5), "unavailable_not_held": (22, 0, 0, 0, 0, 3, 25),
@@ -73,7 +75,7 @@ EXPECTED: dict[str, tuple[int, str, dict[str, tuple[int, ...]], tuple[int, ...],
         "received_new": (71, 3, 0, 0, 0, 0, 74), "carried_over_from_prior": (1, 0, 0, 0, 0, 0, 1),
         "partially_granted": (8, 1, 0, 0, 0, 0, 9), "unavailable_not_held": (37, 0, 0, 0, 0, 0, 37),
         "other_other": (0, 2, 0, 0, 0, 0, 2), "processed_total": (72, 3, 0, 0, 0, 0, 75), "carried_forward": Z},
-        (0, 1, 1, 0, 2, 1, 0, 0, 0, 1, 0, 0, 0, 0, 0), ["8855698"]),
+        (0, 1, 1, 0, 2, 1, 0, 0, 0, 1, 0, 0, 0, 0, 0), []),
     "pingtan-2023.txt": (2023, "2021", {
         "received_new": (80, 1, 0, 0, 0, 0, 81), "partially_granted": (19, 1, 0, 0, 0, 0, 20),
         "unavailable_not_held": (31, 0, 0, 0, 0, 0, 31), "processed_total": (80, 1, 0, 0, 0, 0, 81),
@@ -106,7 +108,7 @@ EXPECTED: dict[str, tuple[int, str, dict[str, tuple[int, ...]], tuple[int, ...],
         "received_new": (28, 0, 0, 0, 0, 0, 28), "granted": (18, 0, 0, 0, 0, 0, 18),
         "partially_granted": (6, 0, 0, 0, 0, 0, 6), "unavailable_not_held": (4, 0, 0, 0, 0, 0, 4),
         "processed_total": (28, 0, 0, 0, 0, 0, 28)},
-        (1, 0, 0, 0, 0) + (0,) * 10, ["15621"]),
+        (1, 0, 0, 0, 0) + (0,) * 10, []),
     "pingtan-jjf-2024.txt": (2024, "2021", {
         "received_new": (3, 0, 0, 0, 0, 0, 3), "unavailable_not_held": (3, 0, 0, 0, 0, 0, 3),
         "processed_total": Z}, Z15, ["1129"]),
@@ -143,9 +145,33 @@ def test_pingtan_document(name: str) -> None:
         assert _t3(r, row) == values, row
     assert _t4(r) == t4
     # every printed fact is marked as recovered from run-together text
-    assert all(f.inferred for f in r.facts if not f.derived)
-    for run in dropped:
-        assert any(run in w and "dropped" in w for w in r.warnings), run
+    assert all(f.inferred and f.inferred_how in ("run_split", "run_split_narrative")
+               for f in r.facts if not f.derived)
+    # an ambiguous table-二 row is neither guessed nor lost: it is listed with its readings
+    unresolved = {u.printed.rstrip("万元"): u for u in r.unresolved}
+    assert sorted(unresolved) == sorted(dropped)
+    for run, u in unresolved.items():
+        assert u.table == "T2" and u.reason == "ambiguous_cells" and len(u.readings) > 1, run
+        assert not any(f.table == "T2" and f.row_code == u.row_code for f in r.facts), run
+
+
+# Rows the digits alone leave open, settled by the counts the report's own prose states.
+NARRATIVE = {
+    # '集中公开现行有效行政规范性文件698件' + '动态更新本年度制发的规范性文件88件' (manifest: HTML cells)
+    "pingtan-2022.txt": {"issued": 88, "repealed": 55, "in_force": 698},
+    # '我局废止规范性文件6件，制定规范性文件15件' (the manifest's reading 15/6/21)
+    "pingtan-hzs-2024.txt": {"issued": 15, "repealed": 6, "in_force": 21},
+}
+
+
+@pytest.mark.parametrize("name", sorted(NARRATIVE))
+def test_table2_row_settled_by_the_reports_own_text(name: str) -> None:
+    r = _parse(name)
+    assert isinstance(r, ParsedReport), r
+    assert _t2(r, "normative_documents") == NARRATIVE[name]
+    assert {f.inferred_how for f in r.facts if f.table == "T2" and f.row_code == "normative_documents"} == \
+        {"run_split_narrative"}
+    assert any("only 88/55/698" in w or "only 15/6/21" in w for w in r.warnings)
 
 
 @pytest.mark.parametrize("name", ["pingtan-2018.txt", "pingtan-dishui-2013.txt"])
@@ -173,9 +199,12 @@ def test_unrecoverable_rows_are_not_guessed() -> None:
     assert _t2(r, "normative_documents") == {}
     w = next(w for w in r.warnings if "693665" in w)
     assert "69/3/665" in w
-    # pingtan-hzs-2024 '15621' (6 readings) and pingtan-zrz-2023 '2135' likewise.
-    assert _t2(_parse("pingtan-hzs-2024.txt"), "normative_documents") == {}
+    u = next(u for u in r.unresolved if u.row_code == "normative_documents")
+    assert "69/3/665" in u.readings and len(u.readings) == 10
+    # pingtan-zrz-2023 '2135' likewise. pingtan-2023 '77132470': the prose's 制发…77件 leaves five
+    # readings (77/1/32470 … 77/13247/0) and its 现行有效…393件 sits in a 清理 clause, so nothing is chosen.
     assert _t2(_parse("pingtan-zrz-2023.txt"), "normative_documents") == {}
+    assert _t2(_parse("pingtan-2023.txt"), "normative_documents") == {}
 
 
 def test_table2_rows_that_are_unique() -> None:
@@ -312,3 +341,24 @@ def test_fallback_refuses_a_tie() -> None:
     assert e.value.reason == "ambiguous_cells"
     assert "11/0/0/0/0/1/2" in e.value.detail and "1/1/0/0/0/0/12" in e.value.detail
     assert "fewest" in e.value.detail
+
+
+def test_unresolved_rows_and_inference_reach_the_warehouse(tmp_path: Path) -> None:
+    _needs_shared()
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    for name in ("pingtan-2021.txt", "pingtan-hzs-2024.txt"):
+        shutil.copy(REAL / name, inbox / name)
+    con = ingest_inbox(inbox, tmp_path / "w.duckdb")
+    rows = con.execute("SELECT source_file, table_no, row_code, printed, reason, len(readings), "
+                       "list_contains(readings, '69/3/665') FROM unresolved_rows ORDER BY 1").fetchall()
+    assert rows == [("pingtan-2021.txt", "T2", "normative_documents", "693665", "ambiguous_cells", 10, True)]
+    how = con.execute("SELECT DISTINCT source_file, inferred_how FROM proactive_facts "
+                      "WHERE row_code = 'normative_documents' ORDER BY 1").fetchall()
+    assert how == [("pingtan-hzs-2024.txt", "run_split_narrative")]
+    assert con.execute("SELECT count(*) FROM request_facts WHERE inferred_how = 'run_split'").fetchone()[0] > 0
+    # the gap shows in quality_results too, pointing at unresolved_rows
+    assert failing_rules(con, "pingtan-2021.txt")["C1_required_cells"] == ["表二"]
+    msg = con.execute("SELECT message FROM quality_results JOIN reports USING (report_id) WHERE "
+                      "source_file = 'pingtan-2021.txt' AND rule_id = 'C1_required_cells' AND NOT passed").fetchone()[0]
+    assert "unresolved_rows" in msg

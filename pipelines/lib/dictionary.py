@@ -48,7 +48,11 @@ COMMON_COLUMNS = {
     "printed": "The cell's text as printed.",
     "blank": "The cell was printed empty or as a dash, /, 无 (value 0).",
     "derived": "Not printed: computed (2021 other_total = sum of its three sub-rows).",
-    "inferred": "Cell boundaries recovered from arithmetic (digits printed without separators).",
+    "inferred": "Recovered rather than read off printed separators or labels; inferred_how says how.",
+    "inferred_how": "run_split: digits printed without separators, the only split the cell rules and the "
+                    "table's arithmetic allow; run_split_narrative: of several splits, the only one agreeing with "
+                    "the counts the report's own text states; printed_order: row label lost in conversion, the "
+                    "code is the only one its printed position allows.",
     "source_file": "File the report was read from, relative to the inbox.",
     "sha256": "SHA-256 of the document's bytes.",
     "loaded_at": "When this version was loaded (UTC).",

@@ -13,7 +13,7 @@ FACT_SCHEMA = {
     "report_id": pl.String, "table_no": pl.String, "item": pl.String, "row_code": pl.String,
     "col_code": pl.String, "value": pl.Float64, "printed": pl.String, "blank": pl.Boolean,
     "row_label": pl.String, "col_label": pl.String, "page": pl.Int32, "inferred": pl.Boolean,
-    "derived": pl.Boolean, "unit_factor": pl.Float64, "source_file": pl.String,
+    "derived": pl.Boolean, "unit_factor": pl.Float64, "source_file": pl.String, "inferred_how": pl.String,
 }
 
 
@@ -39,7 +39,8 @@ def facts_frame(rep: ParsedReport, report_id: str) -> pl.DataFrame:
         [{"report_id": report_id, "table_no": f.table, "item": f.item, "row_code": f.row_code,
           "col_code": f.col_code, "value": float(f.value), "printed": f.printed, "blank": f.blank,
           "row_label": f.row_label, "col_label": f.col_label, "page": f.page, "inferred": f.inferred,
-          "derived": f.derived, "unit_factor": f.unit_factor, "source_file": rep.source_file}
+          "derived": f.derived, "unit_factor": f.unit_factor, "source_file": rep.source_file,
+          "inferred_how": f.inferred_how}
          for f in rep.facts],
         schema=FACT_SCHEMA)
     unknown = frame.join(code_domain(), on=["table_no", "item", "row_code", "col_code"], how="anti",

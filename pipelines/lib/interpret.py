@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from .codes import load_codes
 from .grid import Grid, GridCell
 from .labels import T2_2019_PHRASES, T2_2021_PHRASES, match_request_row, match_t2_row
-from .model import DocumentRejected, Fact
+from .model import DocumentRejected, Fact, UnresolvedRow
 from .normalize import normalize_label
 from .values import UnreadableCell, looks_numeric, parse_cell
 
@@ -85,6 +85,7 @@ class TableResult:
     facts: list[Fact] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     rows_seen: list[str] = field(default_factory=list)
+    unresolved: list[UnresolvedRow] = field(default_factory=list)
 
 
 def _own_label(labels: list[GridCell]) -> tuple[str, str]:
@@ -206,8 +207,14 @@ def interpret_t2(grids: list[Grid], template: str) -> TableResult:
             item = row_item[code]
             col_codes = list(item.columns)
             if len(values) < len(col_codes):
-                res.warnings.append(f"table 二: row {cells[label_idx].text!r} has {len(values)} cells, "
-                                    f"template {template} expects {len(col_codes)}; row skipped")
+                label = cells[label_idx].text.strip()
+                res.warnings.append(f"table 二: row {label!r} has {len(values)} cells, "
+                                    f"template {template} expects {len(col_codes)}; row left out (see unresolved_rows)")
+                res.unresolved.append(UnresolvedRow(
+                    "T2", code, label, " ".join(c.text.strip() for c in values), "cells_missing",
+                    f"Table 二 row {label!r} shows {len(values)} numbers for the {len(col_codes)} columns of the "
+                    f"{template} template ({', '.join(item.columns.values())}); which column each belongs to "
+                    "cannot be told, so the row is not loaded."))
                 continue
             if code in seen:
                 continue

@@ -30,6 +30,29 @@ class Fact:
     inferred: bool = False  # cell boundaries recovered from arithmetic, not printed separators
     derived: bool = False  # not printed at all: computed (e.g. 2021 other_total = sum of sub-rows)
     unit_factor: float = 1.0  # printed value x factor = stored value (e.g. 万元 -> 元 is 10000)
+    inferred_how: str | None = None  # see INFERENCE_METHODS
+
+
+# How an inferred fact was recovered (facts.inferred_how).
+INFERENCE_METHODS = {
+    "run_split": "cells printed without separators; the only split the cell rules and the table's arithmetic allow",
+    "run_split_narrative": "cells printed without separators; of several splits, the only one agreeing with "
+                           "the numbers the report's own text states",
+    "printed_order": "row label lost in conversion; the row's code is the only one its printed position allows",
+}
+
+
+@dataclass(slots=True)
+class UnresolvedRow:
+    """A printed table row whose numbers could not be read with certainty: kept out of facts, shown to analysts."""
+
+    table: str  # 'T2', 'T3' or 'T4'
+    row_code: str
+    row_label: str  # as printed
+    printed: str  # the row's numbers as printed
+    reason: str  # ambiguous_cells / cells_missing
+    detail: str  # a sentence a person understands
+    readings: list[str] = field(default_factory=list)  # candidate readings, e.g. '15/6/21'
 
 
 @dataclass
@@ -44,6 +67,7 @@ class ParsedReport:
     facts: list[Fact] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     narrative: str = ""
+    unresolved: list[UnresolvedRow] = field(default_factory=list)
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -52,6 +76,7 @@ class ParsedReport:
     def from_dict(cls, d: dict) -> ParsedReport:
         d = dict(d)
         d["facts"] = [Fact(**f) for f in d.get("facts", [])]
+        d["unresolved"] = [UnresolvedRow(**u) for u in d.get("unresolved", [])]
         return cls(**d)
 
 

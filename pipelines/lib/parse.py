@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import hashlib
 from collections.abc import Callable
-from dataclasses import replace
 from pathlib import Path
 
 from .codes import load_codes
@@ -26,7 +25,7 @@ from .model import DocumentRejected, ParsedReport, Quarantined
 from .normalize import clean_text
 
 DEFAULT_MAX_BYTES = 50 * 1024 * 1024
-PARSER_VERSION = "1"  # bump to re-parse documents whose sha256 was already processed
+PARSER_VERSION = "2"  # bump to re-parse documents whose sha256 was already processed
 
 
 def sha256_file(path: Path) -> str:
@@ -130,10 +129,14 @@ def build_report(ext: Extracted, *, source_file: str, sha256: str, fmt: str) -> 
         warnings.append(f"table 三: rows not found: {', '.join(missing)}")
     facts = t2.facts + t3.facts + t4.facts
     facts += derive_other_total(facts)
-    if ext.inferred:
-        facts = [f if f.derived else replace(f, inferred=True) for f in facts]
+    if ext.inferred_how or ext.row_inference:
+        for f in facts:
+            how = ext.row_inference.get((f.table, f.row_code), ext.inferred_how)
+            if how and not f.derived:
+                f.inferred, f.inferred_how = True, how
     return ParsedReport(source_file=source_file, sha256=sha256, format=fmt, agency_name=agency, year=year,
-                        template=template, title=title, facts=facts, warnings=warnings, narrative=text[:20000])
+                        template=template, title=title, facts=facts, warnings=warnings, narrative=text[:20000],
+                        unresolved=list(ext.unresolved) + t2.unresolved)
 
 
 def parse_document(path: Path, *, source_file: str | None = None, sha256: str | None = None,

@@ -77,6 +77,9 @@ def _message(rule_id: str, scope: str, passed: bool | None, expected: float, obs
         return f"{rule_id} on {scope}: not assessable (the total cell was left blank or the input is missing)."
     if passed:
         return f"{rule_id} on {scope}: holds ({expected:g})."
+    if rule_id == "C1_required_cells":
+        return (f"{rule_id} on {scope}: the template requires {expected:g} cells, {observed:g} were loaded; "
+                "rows the parser could not read with certainty are listed in unresolved_rows.")
     return f"{rule_id} on {scope}: expected {expected:g}, found {observed:g} (off by {observed - expected:+g})."
 
 

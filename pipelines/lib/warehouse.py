@@ -281,6 +281,7 @@ def load_report(con: duckdb.DuckDBPyConnection, rep: ParsedReport) -> str:
     con.execute("BEGIN")
     try:
         con.execute("DELETE FROM facts WHERE report_id = ?", [report_id])
+        con.execute("DELETE FROM unresolved_rows WHERE report_id = ?", [report_id])
         con.execute("DELETE FROM report_history WHERE report_id = ?", [report_id])
         con.execute(
             "INSERT INTO report_history VALUES (?, nextval('accepted_seq'), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -290,6 +291,10 @@ def load_report(con: duckdb.DuckDBPyConnection, rep: ParsedReport) -> str:
         con.register("_incoming_facts", frame)
         con.execute("INSERT INTO facts BY NAME SELECT * FROM _incoming_facts")
         con.unregister("_incoming_facts")
+        if rep.unresolved:
+            con.executemany("INSERT INTO unresolved_rows VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                            [[report_id, u.table, u.row_code, u.row_label, u.printed, u.reason, u.detail,
+                              u.readings, rep.source_file] for u in rep.unresolved])
         con.execute("DELETE FROM quarantine WHERE sha256 = ?", [rep.sha256])
         con.execute("UPDATE documents SET status = 'loaded', parser_version = ?, report_id = ? WHERE sha256 = ?",
                     [PARSER_VERSION, report_id, rep.sha256])

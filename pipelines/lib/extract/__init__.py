@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ..grid import Grid
+from ..model import UnresolvedRow
 
 
 @dataclass
@@ -14,5 +15,7 @@ class Extracted:
     text: str
     grids: list[Grid] = field(default_factory=list)
     title_hint: str | None = None
-    inferred: bool = False  # cells were recovered from run-together text
+    inferred_how: str | None = None  # every cell was recovered this way (model.INFERENCE_METHODS)
+    row_inference: dict[tuple[str, str], str] = field(default_factory=dict)  # (table, row_code) -> method
     warnings: list[str] = field(default_factory=list)  # reader-level findings, copied to the report
+    unresolved: list[UnresolvedRow] = field(default_factory=list)  # rows left out of the grids

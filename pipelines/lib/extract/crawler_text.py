@@ -16,8 +16,11 @@ arithmetic (pingtan-zrz-2023, -jjf-2024, -2020), so when NO reading satisfies ev
 check the reader falls back to the readings that break the fewest checks, still only
 if those agree on every value, and records the broken checks as warnings.
 
-Table 二 has no arithmetic: a row whose digits allow several readings is dropped with a
-warning (the rest of the report stays usable) instead of being guessed.
+Table 二 has no arithmetic. A row whose digits allow several readings is settled only by the
+report's own prose (``narrative.choose_reading``: the single reading agreeing with the counts the
+text states, e.g. '制定规范性文件15件'); otherwise it is not guessed: the row becomes an
+``UnresolvedRow`` (reason ``ambiguous_cells``, with its readings), kept out of the facts and shown
+in the warehouse's ``unresolved_rows``, while the rest of the report loads.
 """
 
 from __future__ import annotations
@@ -32,7 +35,8 @@ from dataclasses import dataclass, field
 from ..codes import load_codes
 from ..grid import Grid
 from ..labels import T2_2019_PHRASES, T2_2021_PHRASES
-from ..model import DocumentRejected
+from ..model import DocumentRejected, UnresolvedRow
+from ..narrative import choose_reading, t2_statements
 from . import Extracted
 
 T3_WIDTH = 7
@@ -429,7 +433,14 @@ def _column_kind(col: str) -> str:
     return "count"
 
 
-def _table2(norm: str, end: int, warnings: list[str]) -> Grid | None:
+@dataclass
+class _Table2:
+    grid: Grid
+    unresolved: list[UnresolvedRow] = field(default_factory=list)
+    by_narrative: list[str] = field(default_factory=list)  # row codes settled by the prose
+
+
+def _table2(norm: str, end: int, warnings: list[str]) -> _Table2 | None:
     m = _T2_ANCHOR_RE.search(norm, 0, end if end > 0 else len(norm))
     if m is None:
         return None
@@ -443,6 +454,8 @@ def _table2(norm: str, end: int, warnings: list[str]) -> Grid | None:
         return None
     headers = [p for p in T2_2021_PHRASES + T2_2019_PHRASES if p in flat]
     grid_rows: list[list[str]] = [["第二十条"], ["信息内容", *headers]]
+    out = _Table2(Grid.from_texts([]))
+    statements = None  # the prose is searched only when a row needs it
     pos = 0
     for item in load_codes().proactive[template].values():
         for code in item.rows:
@@ -464,17 +477,35 @@ def _table2(norm: str, end: int, warnings: list[str]) -> Grid | None:
                 readings = enumerate_splits(run.replace("-", " -"), kinds)
             except TooManyReadings:
                 readings = []
+            if len(readings) > 1:
+                if statements is None:
+                    statements = t2_statements(norm[: m.start()] + norm[end if end > 0 else len(norm):], template)
+                chosen = choose_reading([_values(r) for r in readings], list(item.columns), code, statements)
+                if chosen is not None:
+                    idx, agreeing = chosen
+                    warnings.append(
+                        f"table 二 (cells run together): row {label!r} prints {run!r}, which has {len(readings)} "
+                        f"readings; the report's text says {'; '.join(repr(s.text) for s in agreeing)}, which "
+                        f"only {_show(readings[idx])} agrees with, so that reading was taken")
+                    readings = [readings[idx]]
+                    out.by_narrative.append(code)
             if len(readings) != 1:
                 shown = " or ".join(_show(r) for r in readings[:6]) + (" …" if len(readings) > 6 else "")
+                detail = (f"Table 二 row {label!r} prints the digits {run!r} with no separators; "
+                          f"{len(readings)} readings fit ({shown or 'none'}) and neither the table nor the "
+                          "report's text tells them apart, so the row is not loaded.")
                 warnings.append(f"table 二 (cells run together): row {label!r} prints {run!r}, which has "
                                 f"{len(readings)} readings ({shown or 'none'}); the text alone cannot tell "
-                                "them apart, so the row was dropped")
+                                "them apart, so the row was left out (see unresolved_rows)")
+                out.unresolved.append(UnresolvedRow("T2", code, label, run + unit, "ambiguous_cells", detail,
+                                                    [_show(r) for r in readings]))
                 continue
             cells = list(readings[0])
             if unit and cells[-1]:
                 cells[-1] += unit
             grid_rows.append([label, *cells])
-    return Grid.from_texts(grid_rows, origin="crawler text table 2")
+    out.grid = Grid.from_texts(grid_rows, origin="crawler text table 2")
+    return out
 
 
 # ---------------------------------------------------------------- the document
@@ -503,7 +534,9 @@ def read_crawler_text(text: str) -> Extracted:
     t3, t3_start, t3_end = _table3(norm, warnings)
     t2 = _table2(norm, t3_start, warnings)
     t4 = _table4(norm, t3_end, warnings) if t3 is not None else None
-    grids = [g for g in (t2, t3, t4) if g is not None]
+    grids = [g for g in (t2.grid if t2 else None, t3, t4) if g is not None]
     if title:
         body = f"{title}\n{body}"
-    return Extracted(text=body, grids=grids, title_hint=title, inferred=True, warnings=warnings)
+    return Extracted(text=body, grids=grids, title_hint=title, inferred_how="run_split", warnings=warnings,
+                     row_inference={("T2", code): "run_split_narrative" for code in (t2.by_narrative if t2 else [])},
+                     unresolved=t2.unresolved if t2 else [])

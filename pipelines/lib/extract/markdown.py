@@ -177,7 +177,7 @@ def _assign(rows: list[_NumberRow], order: list[str]) -> list[str] | str:
     return [c for c in codes if c is not None]
 
 
-def _t3_grid(lines: list[_Line]) -> tuple[Grid | None, list[str]]:
+def _t3_grid(lines: list[_Line]) -> tuple[Grid | None, list[tuple[str, int]]]:
     """Table 三's grid and the rows whose code was placed by printed order (label lost)."""
     rows = _t3_number_rows(lines)
     if not rows:
@@ -204,7 +204,7 @@ def _t3_grid(lines: list[_Line]) -> tuple[Grid | None, list[str]]:
         raise DocumentRejected("parse", "ambiguous_cells",
                                f"Table 三's rows cannot be matched to their labels in only one way: {why}.")
     assigned = next(iter(readings.values()))
-    placed = [f"{code} (line {r.line})" for r, code in zip(rows, assigned, strict=True) if r.code != code]
+    placed = [(code, r.line) for r, code in zip(rows, assigned, strict=True) if r.code != code]
     header = [GridCell("申请人情况"), GridCell("")] + [GridCell(v) for v in codes.requester_types.values()]
     out = [header]
     for r, code in zip(rows, assigned, strict=True):
@@ -273,7 +273,7 @@ def read_markdown_bytes(data: bytes) -> Extracted:
     if t3 is None:  # no section heading: start at the table's own first row
         t3 = _find(lines, 0, lambda ln: ln.cells is not None and "本年新收" in _squash(ln.text))
     grids: list[Grid] = []
-    placed: list[str] = []
+    placed: list[tuple[str, int]] = []
     if t3 is not None:
         t2 = next((i for i in range(t3 - 1, -1, -1) if _is_prose_heading(_T2_HEAD)(lines[i])), None)
         t4 = _find(lines, t3 + 1, _is_prose_heading(_T4_HEAD))
@@ -296,9 +296,9 @@ def read_markdown_bytes(data: bytes) -> Extracted:
     title = _title(lines)
     prose = "\n".join(ln.text for ln in lines if ln.cells is None)
     warnings = [f"table 三: rows placed by printed order, their labels lost in the PDF conversion: "
-                f"{', '.join(placed)}"] if placed else []
+                f"{', '.join(f'{code} (line {line})' for code, line in placed)}"] if placed else []
     return Extracted(text=(title + "\n" if title else "") + prose, grids=grids, title_hint=title,
-                     inferred=bool(placed), warnings=warnings)
+                     row_inference={("T3", code): "printed_order" for code, _ in placed}, warnings=warnings)
 
 
 def register(readers: dict[str, Callable[[bytes], Extracted]]) -> None:

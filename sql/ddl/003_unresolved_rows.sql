@@ -1,0 +1,21 @@
+-- How an inferred fact was recovered (run_split / run_split_narrative / printed_order); added after
+-- facts was first created, so existing warehouses gain the column too.
+ALTER TABLE facts ADD COLUMN IF NOT EXISTS inferred_how VARCHAR;
+
+-- Printed table rows whose numbers could not be read with certainty (e.g. a crawler rendering that
+-- glued a table-二 row's cells together and more than one split fits). They are kept out of facts
+-- rather than guessed, and listed here so the gap is visible; loaded with their report, in the same
+-- transaction.
+CREATE TABLE IF NOT EXISTS unresolved_rows (
+    report_id    VARCHAR NOT NULL,
+    table_no     VARCHAR NOT NULL CHECK (table_no IN ('T2', 'T3', 'T4')),
+    row_code     VARCHAR NOT NULL,
+    row_label    VARCHAR,
+    printed      VARCHAR,          -- the row's numbers as printed
+    reason       VARCHAR NOT NULL, -- ambiguous_cells / cells_missing
+    detail       VARCHAR NOT NULL, -- a sentence a person understands
+    readings     VARCHAR[],        -- candidate readings, e.g. ['1/56/21', '15/6/21']
+    source_file  VARCHAR NOT NULL,
+    PRIMARY KEY (report_id, table_no, row_code)
+);
+COMMENT ON TABLE unresolved_rows IS 'Printed table rows whose numbers could not be read with certainty; kept out of facts, not guessed. reason ambiguous_cells: several readings fit (readings lists them); cells_missing: fewer numbers than columns.';
