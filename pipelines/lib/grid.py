@@ -39,6 +39,9 @@ class Grid:
         return cls(grid_rows, list(pages or []), origin)
 
 
+_new = tuple.__new__  # builds a NamedTuple without its Python-level __new__ (hot in expand_spans)
+
+
 class SpanCell(NamedTuple):
     text: str
     rowspan: int = 1
@@ -51,8 +54,10 @@ def expand_spans(rows: Sequence[Sequence[SpanCell]], origin: str = "", pages=Non
     slots: list[list[GridCell | None]] = [[] for _ in range(n)]
     for r, row in enumerate(rows):
         line = slots[r]
-        if not line and all(cell.rowspan == 1 and cell.colspan == 1 for cell in row):
-            line.extend(GridCell(cell.text) for cell in row)  # most rows: nothing merged into or out of them
+        if None not in line and all(cell.rowspan == 1 and cell.colspan == 1 for cell in row):
+            # Most rows: no spans of their own, and at most a run of label cells merged down from above
+            # at the start, so the cells simply follow.
+            line.extend([_new(GridCell, (cell.text, False, False)) for cell in row])
             continue
         c = 0
         for cell in row:

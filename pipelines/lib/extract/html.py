@@ -44,6 +44,7 @@ def unwrap_embedded_html(text: str) -> str:
 
 
 _STRING = etree.XPath("string()")
+_new = tuple.__new__  # a NamedTuple without its Python-level __new__: one per table cell
 _CELL_TAGS = frozenset(("td", "th"))
 
 
@@ -91,7 +92,7 @@ def read_html(text: str) -> Extracted:
             continue  # layout wrapper: its inner tables are read on their own
         rows = []
         for tr in table.xpath("./tr|./thead/tr|./tbody/tr|./tfoot/tr"):
-            rows.append([SpanCell(_text(td).strip(), _span(td.get("rowspan")), _span(td.get("colspan")))
+            rows.append([_new(SpanCell, (_text(td).strip(), _span(td.get("rowspan")), _span(td.get("colspan"))))
                          for td in tr if td.tag in _CELL_TAGS])
         if rows:
             grids.append(expand_spans(rows, origin=f"html table {t_i + 1}"))
