@@ -15,3 +15,9 @@ def defs() -> dg.Definitions:
         sensors=schedules.ALL_SENSORS,
         resources=resources.default_resources(),
     )
+
+
+def resolved_ingest_job() -> dg.JobDefinition:
+    """The ingest job, resolved, for `dg.execute_job(dg.reconstructable(resolved_ingest_job), ...)`:
+    what scripts and tests use to run it on the multiprocess executor outside the UI."""
+    return defs().resolve_job_def("ingest_job")

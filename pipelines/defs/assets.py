@@ -28,21 +28,47 @@ def inbox_documents(context: dg.AssetExecutionContext, gongkai: GongkaiSettings)
     })
 
 
-@dg.asset(group_name=GROUP, deps=[inbox_documents], kinds={"python"},
-          description="New documents parsed (in parallel, statelessly) into typed reports or quarantine records, "
-                      "staged as JSON by content hash.")
-def parsed_documents(context: dg.AssetExecutionContext, gongkai: GongkaiSettings) -> dg.MaterializeResult:
+# Parsing fans out over coarse batches of documents (GONGKAI_PARSE_BATCH, default 2,000): one executor
+# step per batch, not per document, so a national backfill is tens of steps in one run. The in-process
+# executor (`gongkai ingest`) runs the batches one after another; the multiprocess executor (the UI and
+# the daemon's default) or a cluster executor (k8s, celery) runs them side by side. Loading stays the
+# single writer downstream.
+@dg.op(ins={"after_scan": dg.In(dg.Nothing)}, out=dg.DynamicOut(list),
+       description="Lists the documents this parser version has not yet parsed and cuts them into batches.")
+def plan_parse_batches(context: dg.OpExecutionContext, gongkai: GongkaiSettings):
     with ingest.locked_warehouse(gongkai.warehouse_path, read_only=True) as con:  # waits for a writer
         pending = ingest.pending_documents(con)
-    stats = ingest.parse_pending(pending, gongkai.inbox_path, ingest.staging_dir(gongkai.warehouse_path),
-                                 workers=gongkai.parse_workers, max_bytes=gongkai.max_file_mb * 1024 * 1024,
-                                 progress=context.log.info)
-    rate = stats.parsed / stats.seconds if stats.seconds > 0 else 0.0
-    return dg.MaterializeResult(metadata={
-        "documents_parsed": stats.parsed, "documents_reused_from_staging": stats.reused,
-        "readable_reports": stats.kinds["report"], "rejected": stats.kinds["quarantine"],
-        "parse_seconds": round(stats.seconds, 3), "documents_per_second": round(rate, 1),
+    batches = ingest.batches(pending, gongkai.parse_batch_size)
+    context.log.info(f"{len(pending)} documents to parse in {len(batches)} batch(es)")
+    for k, batch in enumerate(batches):
+        yield dg.DynamicOutput([list(item) for item in batch], mapping_key=f"batch_{k:05d}")
+
+
+@dg.op(description="Parses one batch of documents (stateless, in GONGKAI_PARSE_WORKERS processes) to staged JSON.")
+def parse_batch(context: dg.OpExecutionContext, gongkai: GongkaiSettings, batch: list) -> dict:
+    stats = ingest.parse_pending([(sha, rel) for sha, rel in batch], gongkai.inbox_path,
+                                 ingest.staging_dir(gongkai.warehouse_path), workers=gongkai.parse_workers,
+                                 max_bytes=gongkai.max_file_mb * 1024 * 1024, progress=context.log.info)
+    return {"parsed": stats.parsed, "reused": stats.reused, "report": stats.kinds["report"],
+            "quarantine": stats.kinds["quarantine"], "seconds": stats.seconds}
+
+
+@dg.op(description="Adds up the batches.")
+def summarize_parse(batch_stats: list[dict]) -> dg.Output[dict]:
+    total = {k: sum(b[k] for b in batch_stats) for k in ("parsed", "reused", "report", "quarantine", "seconds")}
+    rate = total["parsed"] / total["seconds"] if total["seconds"] > 0 else 0.0
+    return dg.Output(total, metadata={
+        "documents_parsed": total["parsed"], "documents_reused_from_staging": total["reused"],
+        "readable_reports": total["report"], "rejected": total["quarantine"], "batches": len(batch_stats),
+        "parse_seconds": round(total["seconds"], 3), "documents_per_second": round(rate, 1),
     })
+
+
+@dg.graph_asset(group_name=GROUP, kinds={"python"}, ins={"inbox_documents": dg.AssetIn(dagster_type=dg.Nothing)},
+                description="New documents parsed (in parallel, statelessly, in coarse batches) into typed reports "
+                            "or quarantine records, staged as JSON by content hash.")
+def parsed_documents(inbox_documents):
+    return summarize_parse(plan_parse_batches(inbox_documents).map(parse_batch).collect())
 
 
 @dg.asset(group_name=GROUP, deps=[parsed_documents], kinds={"duckdb", "polars"},

@@ -15,6 +15,7 @@ class GongkaiSettings(dg.ConfigurableResource):
     inbox: str = DEFAULT_INBOX
     warehouse: str = DEFAULT_WAREHOUSE
     parse_workers: int = 1
+    parse_batch_size: int = 2000  # documents per parse step: coarse, so a backfill is tens of steps, not 10^5
     max_file_mb: int = 50
 
     @property
@@ -32,6 +33,7 @@ def settings_from_env(inbox: str | None = None, warehouse: str | None = None) ->
         inbox=inbox or os.environ.get("GONGKAI_INBOX") or DEFAULT_INBOX,
         warehouse=warehouse or os.environ.get("GONGKAI_WAREHOUSE") or DEFAULT_WAREHOUSE,
         parse_workers=int(os.environ.get("GONGKAI_PARSE_WORKERS", "1")),
+        parse_batch_size=int(os.environ.get("GONGKAI_PARSE_BATCH", "2000")),
         max_file_mb=int(os.environ.get("GONGKAI_MAX_FILE_MB", "50")),
     )
 

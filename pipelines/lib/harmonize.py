@@ -34,17 +34,18 @@ def code_domain() -> pl.DataFrame:
                                       "col_code": pl.String}, orient="row").unique()
 
 
-def facts_frame(rep: ParsedReport, report_id: str) -> pl.DataFrame:
+def facts_frame(reports: list[tuple[ParsedReport, str]]) -> pl.DataFrame:
+    """The facts of (report, report_id) pairs as one frame; raises UnknownCode if any code is outside codes.yaml."""
     frame = pl.DataFrame(
         [{"report_id": report_id, "table_no": f.table, "item": f.item, "row_code": f.row_code,
           "col_code": f.col_code, "value": float(f.value), "printed": f.printed, "blank": f.blank,
           "row_label": f.row_label, "col_label": f.col_label, "page": f.page, "inferred": f.inferred,
           "derived": f.derived, "unit_factor": f.unit_factor, "source_file": rep.source_file,
           "inferred_how": f.inferred_how}
-         for f in rep.facts],
+         for rep, report_id in reports for f in rep.facts],
         schema=FACT_SCHEMA)
     unknown = frame.join(code_domain(), on=["table_no", "item", "row_code", "col_code"], how="anti",
                          nulls_equal=True)
     if unknown.height:
-        raise UnknownCode(f"codes outside codes.yaml: {unknown.select('table_no', 'item', 'row_code', 'col_code').rows()[:5]}")
+        raise UnknownCode(f"codes outside codes.yaml: {unknown.select('report_id', 'table_no', 'item', 'row_code', 'col_code').rows()[:5]}")
     return frame

@@ -81,6 +81,12 @@ def pending_documents(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str]]:
 
 # ---------------------------------------------------------------- parse
 
+def batches(items: list[tuple[str, str]], size: int) -> list[list[tuple[str, str]]]:
+    """Coarse batches of pending documents, one parse step each. Nothing pending: no batch at all."""
+    size = max(1, size)
+    return [items[i: i + size] for i in range(0, len(items), size)]
+
+
 Task = tuple[str, str, str, str, int]  # sha256, path relative to the inbox, inbox, staging dir, max bytes
 
 
@@ -276,10 +282,35 @@ class LoadStats:
     quarantined: list[tuple[str, str]] = field(default_factory=list)  # (file, reason)
 
 
+LOAD_BATCH = 500  # reports per load transaction: set-wise statements, one commit per batch
+
+
 def load_staged(con: duckdb.DuckDBPyConnection, items: list[tuple[str, str]], staging: Path,
-                progress: Progress | None = None) -> LoadStats:
-    """Load staged results one document per transaction; a report that fails to load is quarantined."""
+                progress: Progress | None = None, batch_size: int = LOAD_BATCH) -> LoadStats:
+    """Load staged results in transactions of up to ``batch_size`` reports (all of a batch or none of it).
+
+    If a batch fails, its reports are loaded one by one, so only the report that cannot be loaded is
+    quarantined (stage ``load``) and the others go in.
+    """
     stats = LoadStats()
+    batch: list[ParsedReport] = []
+
+    def flush() -> None:
+        if not batch:
+            return
+        try:
+            stats.loaded.extend(wh.load_reports(con, batch))
+        except Exception:  # noqa: BLE001 - find the report that broke the batch
+            for rep in batch:
+                try:
+                    stats.loaded.extend(wh.load_reports(con, [rep]))
+                except Exception as e:  # noqa: BLE001 - a report that cannot be loaded is quarantined, not fatal
+                    q = Quarantined(rep.source_file, rep.sha256, "load", "load_failed",
+                                    f"The report was read but could not be loaded ({type(e).__name__}: {str(e)[:200]}).")
+                    wh.quarantine_document(con, q)
+                    stats.quarantined.append((rep.source_file, q.reason))
+        batch.clear()
+
     for i, (sha, rel) in enumerate(items, 1):
         staged = staging / f"{sha}.json"
         if not staged.exists():
@@ -288,19 +319,16 @@ def load_staged(con: duckdb.DuckDBPyConnection, items: list[tuple[str, str]], st
         if payload["kind"] == "report":
             rep = ParsedReport.from_dict(payload["result"])
             rep.source_file = rel
-            try:
-                stats.loaded.append(wh.load_report(con, rep))
-            except Exception as e:  # noqa: BLE001 - a report that cannot be loaded is quarantined, not fatal
-                q = Quarantined(rel, sha, "load", "load_failed",
-                                f"The report was read but could not be loaded ({type(e).__name__}: {str(e)[:200]}).")
-                wh.quarantine_document(con, q)
-                stats.quarantined.append((rel, q.reason))
+            batch.append(rep)
+            if len(batch) >= batch_size:
+                flush()
         else:
             q = Quarantined(**payload["result"])
             wh.quarantine_document(con, Quarantined(rel, q.sha256 or sha, q.stage, q.reason, q.detail))
             stats.quarantined.append((rel, q.reason))
-        if progress and (i % 200 == 0 or i == len(items)):
-            progress(f"loaded {i}/{len(items)}")
+        if progress and (i % 1000 == 0 or i == len(items)):
+            progress(f"read {i}/{len(items)} staged results")
+    flush()
     return stats
 
 

@@ -1,0 +1,65 @@
+"""Loading is set-wise, many reports per transaction; a report that cannot be loaded does not keep the
+rest of its batch out, and the order of acceptance (newest version wins) is the order of the inbox."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from pathlib import Path
+
+from pipelines.lib import ingest
+from pipelines.lib.model import Fact
+from pipelines.lib.parse import PARSER_VERSION
+from tests.test_rules import clean_report
+
+
+def _stage(staging: Path, rep) -> tuple[str, str]:
+    staging.mkdir(parents=True, exist_ok=True)
+    payload = {"kind": "report", "parser_version": PARSER_VERSION, "result": rep.to_dict()}
+    (staging / f"{rep.sha256}.json").write_text(json.dumps(payload, ensure_ascii=False), encoding="utf-8")
+    return rep.sha256, rep.source_file
+
+
+def _documents(con, items: list[tuple[str, str]]) -> None:
+    con.executemany("INSERT INTO documents VALUES (?, ?, 'txt', 1, now(), now(), true, 'new', NULL, NULL)",
+                    [list(i) for i in items])
+
+
+def test_a_bad_report_is_quarantined_and_the_rest_of_its_batch_loads(tmp_path: Path) -> None:
+    con = ingest.open_warehouse(tmp_path / "w.duckdb")
+    staging = ingest.staging_dir(tmp_path / "w.duckdb")
+    good = [replace(clean_report(sha=f"{k:x}" * 64, agency=f"杭州市第{k}局"), source_file=f"r{k}.txt") for k in range(1, 6)]
+    # a code outside codes.yaml (as a stale parser would stage) and a template the schema refuses
+    unknown = replace(clean_report(sha="a" * 64, agency="杭州市甲局"), source_file="bad-code.txt")
+    unknown.facts.append(Fact(table="T3", row_code="no_such_row", col_code="total", value=1, printed="1", blank=False))
+    bad_template = replace(clean_report(sha="b" * 64, agency="杭州市乙局"), source_file="bad-template.txt",
+                           template="2030")
+    reports = good[:2] + [unknown] + good[2:4] + [bad_template] + good[4:]
+    items = [_stage(staging, r) for r in reports]
+    _documents(con, items)
+    stats = ingest.load_staged(con, items, staging, batch_size=4)
+    assert sorted(stats.quarantined) == [("bad-code.txt", "load_failed"), ("bad-template.txt", "load_failed")]
+    assert len(stats.loaded) == 5
+    loaded = con.execute("SELECT h.source_file, count(*) FROM report_history h JOIN facts f USING (report_id) "
+                         "GROUP BY 1 ORDER BY 1").fetchall()
+    assert loaded == [(f"r{k}.txt", len(good[0].facts)) for k in range(1, 6)]
+    q = con.execute("SELECT source_file, stage, reason, detail FROM quarantine ORDER BY 1").fetchall()
+    assert [(f, s, r) for f, s, r, _ in q] == [("bad-code.txt", "load", "load_failed"),
+                                              ("bad-template.txt", "load", "load_failed")]
+    assert "no_such_row" in q[0][3]
+    assert con.execute("SELECT count(*) FROM documents WHERE status = 'loaded'").fetchone()[0] == 5
+    con.close()
+
+
+def test_acceptance_order_is_inbox_order_within_and_across_batches(tmp_path: Path) -> None:
+    con = ingest.open_warehouse(tmp_path / "w.duckdb")
+    staging = ingest.staging_dir(tmp_path / "w.duckdb")
+    # three versions of one agency-year, in inbox order: the last must win
+    versions = [replace(clean_report(sha=c * 64), source_file=f"v{k}.txt") for k, c in enumerate("cde", 1)]
+    items = [_stage(staging, r) for r in versions]
+    _documents(con, items)
+    ingest.load_staged(con, items, staging, batch_size=2)
+    assert con.execute("SELECT source_file FROM reports").fetchall() == [("v3.txt",)]
+    seqs = con.execute("SELECT source_file FROM report_history ORDER BY accepted_seq").fetchall()
+    assert seqs == [("v1.txt",), ("v2.txt",), ("v3.txt",)]
+    con.close()
