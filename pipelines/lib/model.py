@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 
 # Stages and reason codes of the quarantine relation (contract.md).
 STAGES = ("read", "detect", "parse", "validate", "load")
@@ -70,7 +70,13 @@ class ParsedReport:
     unresolved: list[UnresolvedRow] = field(default_factory=list)
 
     def to_dict(self) -> dict:
-        return asdict(self)
+        # dataclasses.asdict deep-copies every value recursively: slower than parsing the document.
+        out = {name: getattr(self, name) for name in _REPORT_FIELDS}
+        out["warnings"] = list(self.warnings)
+        out["facts"] = [{name: getattr(f, name) for name in _FACT_FIELDS} for f in self.facts]
+        out["unresolved"] = [{name: getattr(u, name) for name in _UNRESOLVED_FIELDS} | {"readings": list(u.readings)}
+                             for u in self.unresolved]
+        return out
 
     @classmethod
     def from_dict(cls, d: dict) -> ParsedReport:
@@ -78,6 +84,11 @@ class ParsedReport:
         d["facts"] = [Fact(**f) for f in d.get("facts", [])]
         d["unresolved"] = [UnresolvedRow(**u) for u in d.get("unresolved", [])]
         return cls(**d)
+
+
+_FACT_FIELDS = tuple(f.name for f in fields(Fact))
+_UNRESOLVED_FIELDS = tuple(f.name for f in fields(UnresolvedRow))
+_REPORT_FIELDS = tuple(f.name for f in fields(ParsedReport))
 
 
 @dataclass(frozen=True)
