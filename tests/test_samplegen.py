@@ -147,6 +147,19 @@ def test_round_trip(fmt, tmp_path):
         assert_round_trip(path, truth)
 
 
+def test_round_trip_pdf_without_ruling_lines(tmp_path):
+    """No ruled table anywhere: rows and cells come from word positions (blank cells, wrapped and
+    stacked labels, table 三 across a page break), and every fact says so."""
+    mod = _renderer("pdf")
+    for seed in SEEDS:
+        truth = _random_truth(seed)
+        path = tmp_path / f"r{seed}.pdf"
+        path.write_bytes(mod.render(truth, ruled=False))
+        assert_round_trip(path, truth)
+        report = parse_document(path)
+        assert {f.inferred_how for f in report.facts if not f.derived} == {"text_positions"}
+
+
 @pytest.mark.parametrize("opts", [{"js_embed": True}, {"split_t2": True}, {"year_first": False},
                                   {"js_embed": True, "split_t2": True}])
 def test_round_trip_html_variants(opts, tmp_path):

@@ -29,7 +29,8 @@ def classify_grid(grid: Grid) -> str | None:
     text = _label_text([grid])
     if "本年新收" in text or "申请人情况" in text:
         return "T3"
-    if "行政复议" in text and "结果维持" in text:
+    # '结果维持' may be wrapped apart ('结果维' / '持') where no ruling lines hold a cell together.
+    if "行政复议" in text and ("结果维持" in text or "复议后起诉" in text):
         return "T4"
     if "第二十条" in text or "信息内容" in text or any(p in text for p in T2_2021_PHRASES + T2_2019_PHRASES):
         return "T2"

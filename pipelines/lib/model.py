@@ -39,6 +39,7 @@ INFERENCE_METHODS = {
     "run_split_narrative": "cells printed without separators; of several splits, the only one agreeing with "
                            "the numbers the report's own text states",
     "printed_order": "row label lost in conversion; the row's code is the only one its printed position allows",
+    "text_positions": "PDF table printed without ruling lines; rows and cells rebuilt from word positions",
 }
 
 

@@ -148,7 +148,7 @@ def _wrap(pdf: FPDF, text: str, width: float) -> list[str]:
 
 
 def _draw_table(pdf: FPDF, table: SpanTable, widths: list[float], st: _Style, *, keep_rows: int = 1,
-                break_at: int | None = None) -> None:
+                break_at: int | None = None, ruled: bool = True) -> None:
     """Draw a ruled table from the current y; ``break_at`` forces a page break before that row."""
     pdf.set_font(FAMILY, size=st.font_size)
     cells = place(table)
@@ -194,7 +194,8 @@ def _draw_table(pdf: FPDF, table: SpanTable, widths: list[float], st: _Style, *,
             x0, x1 = xs[c], xs[c + s.colspan]
             y0 = row_y[span_rows[0]]
             y1 = row_y[span_rows[-1]] + heights[span_rows[-1]]
-            pdf.rect(x0, y0, x1 - x0, y1 - y0)
+            if ruled:
+                pdf.rect(x0, y0, x1 - x0, y1 - y0)
             _draw_text(pdf, lines[(r, c)], s.label, x0, x1, r, s.rowspan, heights, row_page, row_y, k, st)
     pdf.set_y(row_y[-1] + heights[-1] + 4)
 
@@ -234,9 +235,10 @@ def _paragraph(pdf: FPDF, text: str, *, size: float = 10.5, bold_center: bool = 
             pdf.cell(TEXT_W, lh, ln, new_x="LMARGIN", new_y="NEXT")
 
 
-def build_pdf(truth: ReportTruth, *, t3_break: bool = True) -> FPDF:
+def build_pdf(truth: ReportTruth, *, t3_break: bool = True, ruled: bool = True) -> FPDF:
     """The report as an FPDF document. ``t3_break`` forces table 三 over a page break somewhere inside its
-    outcome rows (often through a merged label), besides the breaks that the flow of pages makes."""
+    outcome rows (often through a merged label), besides the breaks that the flow of pages makes.
+    ``ruled=False`` prints the tables without any ruling line, as some exports do."""
     nar = build_narrative(truth)
     font = _font_for(truth.agency.name + "".join(nar.intro) + "".join(x for v in nar.sections.values() for x in v))
     pdf = _Pdf(unit="mm", format="A4")
@@ -259,17 +261,18 @@ def build_pdf(truth: ReportTruth, *, t3_break: bool = True) -> FPDF:
             _paragraph(pdf, text)
         if k == "二":
             for t in t2_tables(truth):
-                _draw_table(pdf, t, [62.0] + [(TEXT_W - 62.0) / 3] * 3, _Style(9, 7.0), keep_rows=3)
+                _draw_table(pdf, t, [62.0] + [(TEXT_W - 62.0) / 3] * 3, _Style(9, 7.0), keep_rows=3, ruled=ruled)
         elif k == "三":
             t3 = t3_table(truth)
             break_at = random.Random(f"pdf/{truth.agency.slug}/{truth.year}").randint(5, len(t3) - 2) if t3_break else None
-            _draw_table(pdf, t3, t3_widths, _Style(7.5, 7.5, frozenset({0})), keep_rows=4, break_at=break_at)
+            _draw_table(pdf, t3, t3_widths, _Style(7.5, 7.5, frozenset({0})), keep_rows=4, break_at=break_at,
+                        ruled=ruled)
         elif k == "四":
-            _draw_table(pdf, t4_table(truth), [TEXT_W / 15] * 15, _Style(7, 6.5), keep_rows=4)
+            _draw_table(pdf, t4_table(truth), [TEXT_W / 15] * 15, _Style(7, 6.5), keep_rows=4, ruled=ruled)
     pdf.set_x(MARGIN_X)
     _paragraph(pdf, f"{truth.agency.name}  {truth.year + 1}年1月")
     return pdf
 
 
-def render(truth: ReportTruth, *, t3_break: bool = True) -> bytes:
-    return bytes(build_pdf(truth, t3_break=t3_break).output())
+def render(truth: ReportTruth, *, t3_break: bool = True, ruled: bool = True) -> bytes:
+    return bytes(build_pdf(truth, t3_break=t3_break, ruled=ruled).output())

@@ -26,6 +26,7 @@ from ..grid import Grid, GridCell
 from ..model import DocumentRejected
 from ..values import looks_numeric
 from . import Extracted
+from .pdf_text_layout import text_layout_grids
 
 MAX_PAGES = 200  # an annual report has a handful of pages; more is a compilation or a hostile file
 MAX_DRAWINGS_PER_PAGE = 20_000  # path items; beyond this a page is vector art (maps, charts), not a ruled table
@@ -550,7 +551,13 @@ def read_pdf_bytes(data: bytes, *, join_pages: bool = True) -> Extracted:
                                f"Page(s) {', '.join(map(str, scanned))} of the PDF are scanned images without a "
                                "text layer and no ruled table could be read from the text pages; Gongkai does "
                                "not run OCR, so a text PDF, DOCX or HTML version of the report is needed.")
-    return Extracted(text="\n".join(p.text for p in pages), grids=grids)
+    text = "\n".join(p.text for p in pages)
+    if not grids:
+        # No ruled table anywhere: read the tables from word positions (less certain, so marked inferred).
+        grids = text_layout_grids([(p.number, p.body_words) for p in pages])
+        return Extracted(text=text, grids=grids, inferred_how="text_positions", warnings=[
+            "PDF without ruling lines: table rows and cells were rebuilt from word positions alone"])
+    return Extracted(text=text, grids=grids)
 
 
 def register(readers: dict[str, Callable[[bytes], Extracted]]) -> None:

@@ -1,0 +1,240 @@
+"""Tables of a text PDF printed without ruling lines: rows and cells from word positions alone.
+
+Used only when a PDF has no ruled table at all (the ruled reader in ``pdf.py`` is exact and comes
+first). Without lines, a row is a band of words around a line that ends in numbers:
+
+* words on one baseline form a line; a line of numbers takes the label lines printed just above
+  and below it (a label wrapped over two lines sits around its vertically centred numbers), and the
+  characters of a stacked group label (三 / 、/ 本 / 年 …) next to it;
+* within a row, label words are grouped by column (x) and ordered left to right, so the row's own
+  label is the rightmost one, as in a ruled grid; every number is its own cell;
+* the value columns of tables 三 and 四 are anchored on their printed column headers (自然人 …
+  总计; 结果维持 … 总计), so a row that prints fewer numbers than columns gets its blank cells where
+  no number sits, and a row that prints none is a row of blanks; a table running on to the next
+  page keeps its columns;
+* a section heading (三、收到和处理… at the left margin, with no numbers) starts a new grid, so the
+  tables come out as separate grids and a continuation page is a grid the interpreter joins.
+
+The facts read from these grids are marked ``inferred`` (``text_positions``): without lines, a
+cell's extent is a reading of the layout, not a printed boundary.
+"""
+
+from __future__ import annotations
+
+import re
+import statistics
+import unicodedata
+from collections.abc import Sequence
+
+from ..grid import Grid
+from ..values import looks_numeric
+
+Word = tuple[float, float, float, float, str]  # x0, y0, x1, y1, text
+
+_HEADING_RE = re.compile(r"^[一二三四五六七八九十]+、")
+# A label that opens a row: '3.', '（五）', '四、'. A wrapped label's later lines do not start so.
+_ORDINAL_RE = re.compile(r"^(?:\d+\s*[.、．]|[（(][一二三四五六七八九十]+[)）]|[一二三四五六七八九十]+、)")
+# Column headers that anchor the value columns, left to right.
+_T3_HEADERS = ("自然人", "商业企业", "科研机构", "社会公益", "法律服务", "其他", "总计")
+_T4_HEADERS = ("结果维", "结果纠", "其他结", "尚未审", "总计")
+# Table 三's own rows that open like section headings ('四、结转下年度继续办理').
+_T3_ROW_WORDS = ("本年新收", "上年结转", "结转下年度", "本年度办理结果")
+
+
+def _is_heading(line: list[Word], left: float, h: float) -> bool:
+    text = "".join(w[4] for w in line)
+    return bool(_HEADING_RE.match(line[0][4])) and line[0][0] <= left + h and not _is_number_line(line) \
+        and not any(k in text for k in _T3_ROW_WORDS)
+
+
+def _cy(w: Word) -> float:
+    return (w[1] + w[3]) / 2
+
+
+def _cx(w: Word) -> float:
+    return (w[0] + w[2]) / 2
+
+
+def _lines(words: Sequence[Word], tol: float) -> list[list[Word]]:
+    """Words on one baseline (y centres within ``tol``), top to bottom."""
+    out: list[list[Word]] = []
+    for w in sorted(words, key=_cy):
+        if out and _cy(w) - _cy(out[-1][-1]) <= tol:
+            out[-1].append(w)
+        else:
+            out.append([w])
+    return [sorted(ln, key=lambda w: w[0]) for ln in out]
+
+
+def _is_number_line(line: list[Word]) -> bool:
+    return looks_numeric(line[-1][4]) and any(looks_numeric(w[4]) for w in line)
+
+
+def _label_cells(words: list[Word], gap: float) -> list[str]:
+    """Label words grouped into columns by x (a new column where a word starts more than ``gap``
+    right of the column's words), each column read top to bottom, left to right."""
+    cols: list[list[Word]] = []
+    for w in sorted(words, key=lambda w: w[0]):
+        if cols and w[0] <= max(v[0] for v in cols[-1]) + gap:
+            cols[-1].append(w)
+        else:
+            cols.append([w])
+    return ["".join(v[4] for v in sorted(col, key=lambda v: (round(_cy(v)), v[0]))) for col in cols]
+
+
+def _anchors(words: Sequence[Word], keys: tuple[str, ...], n: int, before_y: float) -> list[float] | None:
+    """x centres of ``n`` value columns from header words above ``before_y`` starting with ``keys``."""
+    xs = sorted(_cx(w) for w in words if _cy(w) < before_y
+                and unicodedata.normalize("NFKC", w[4]).startswith(keys))
+    cols: list[list[float]] = []
+    for x in xs:
+        if cols and x - cols[-1][-1] < 4.0:  # the two lines of one wrapped header ('社会公益' / '组织')
+            cols[-1].append(x)
+        else:
+            cols.append([x])
+    return [sum(c) / len(c) for c in cols] if len(cols) == n else None
+
+
+def _place(nums: list[Word], cols: list[float]) -> list[str] | None:
+    """Numbers in their columns, '' where none sits; None if they do not sit under the columns."""
+    half = min((b - a for a, b in zip(cols, cols[1:], strict=False)), default=20.0) / 2
+    slots = [""] * len(cols)
+    for w in nums:
+        k = min(range(len(cols)), key=lambda c: abs(cols[c] - _cx(w)))
+        if abs(cols[k] - _cx(w)) > half or slots[k]:
+            return None
+        slots[k] = w[4]
+    return slots
+
+
+def _section_rows(words: Sequence[Word], h: float, cols: list[float] | None) -> tuple[list[list[str]], list[float] | None]:
+    """A section's rows of cells, and the table-三 columns it found (for the next page's continuation)."""
+    lines = _lines(words, 0.45 * h)
+    numbered = [i for i, ln in enumerate(lines) if _is_number_line(ln)]
+    t2_headers = _t2_headers(lines, h)
+    if not numbered and not t2_headers:
+        if _anchors(words, _T4_HEADERS, 15, float("inf")):  # table 四 printed with every cell empty
+            return [[_join(ln)] for ln in lines] + [[""] * 15], cols
+        return [], cols  # prose: no table here
+    first_y = _cy(lines[numbered[0]][0]) if numbered else float("inf")
+    t3 = _anchors(words, _T3_HEADERS, 7, first_y)
+    t4 = _anchors(words, _T4_HEADERS, 15, first_y)
+    cols = t3 or (None if t4 else cols)
+    width_cols = t4 or cols
+    header_y = first_y if (t3 or t4) else float("-inf")
+    # The lines of a wrapped label sit within about a line height of their (centred) numbers; rows are
+    # further apart. A line opening with an ordinal is a row of its own unless the numbers' line has none
+    # in that column (it is then the first line of the label: '1.申请人无正当理由…' above '…不再处理…').
+    owner: dict[int, int] = {}
+    for i, ln in enumerate(lines):
+        if i in numbered or _HEADING_RE.match(ln[0][4]):
+            continue
+        if not numbered or any(i in used for used, _ in t2_headers.values()):
+            continue
+        j = min(numbered, key=lambda k: abs(_cy(lines[k][0]) - _cy(ln[0])))
+        if abs(_cy(lines[j][0]) - _cy(ln[0])) > 1.3 * h:
+            continue
+        opening = [w for w in ln if _ORDINAL_RE.match(w[4])]
+        if any(abs(w[0] - o[0]) < h and _ORDINAL_RE.match(w[4])
+               for o in opening for w in lines[j] if not looks_numeric(w[4])):
+            continue
+        owner[i] = j
+    # Label lines of a row that prints no number at all: consecutive lines starting at the same x.
+    blank_rows: dict[int, int] = {}
+    header_lines = {k for used, _ in t2_headers.values() for k in used}
+    for i in range(len(lines)):
+        if i in owner or i in numbered or i - 1 in numbered or i == 0 or i in header_lines or i - 1 in header_lines:
+            continue
+        prev = i - 1
+        while prev in blank_rows:
+            prev = blank_rows[prev]
+        if (prev not in owner and not any(_ORDINAL_RE.match(w[4]) for w in lines[i])
+                and any(abs(lines[i][0][0] - w[0]) < h for w in lines[i - 1])
+                and _cy(lines[i][0]) - _cy(lines[i - 1][0]) <= 1.6 * h):
+            blank_rows[i] = prev
+    out: list[list[str]] = []
+    t2_cols: list[float] | None = None
+    for i, ln in enumerate(lines):
+        if i in t2_headers:
+            t2_cols = t2_headers[i][1]
+        elif any(w[4].startswith("第二十条") for w in ln):
+            t2_cols = None  # the next block's header follows
+        if i in header_lines:
+            out.append(_label_cells(ln, 2 * h))
+            continue
+        if i in owner or i in blank_rows:
+            continue
+        band = list(ln) + [w for k, j in owner.items() if j == i for w in lines[k]] + \
+            [w for k, j in blank_rows.items() if j == i for w in lines[k]]
+        labels = [w for w in band if not looks_numeric(w[4])]
+        nums = sorted((w for w in band if looks_numeric(w[4])), key=lambda w: w[0])
+        cells = _label_cells(labels, 2 * h)
+        # Header lines sit above the first row of numbers; a continuation page has no header.
+        below_header = _cy(ln[0]) > header_y - 0.5 * h
+        if t2_cols and labels and len(nums) < len(t2_cols):
+            slots = _place(nums, t2_cols)
+            if slots is not None:
+                out.append(cells + slots)
+                continue
+        elif width_cols and (labels or width_cols is t4) and below_header and len(nums) < len(width_cols):
+            slots = _place(nums, width_cols)
+            if slots is not None:
+                out.append(cells + slots)
+                continue
+        out.append(cells + [w[4] for w in nums])
+    return out, cols
+
+
+def _t2_headers(lines: list[list[Word]], h: float) -> dict[int, tuple[set[int], list[float]]]:
+    """Table 二's block headers: line of '信息内容' -> (the header's lines, x centres of its value columns).
+
+    Column titles wrap ('本年新' / '制作数量'), so the lines within a line height of '信息内容' count too.
+    """
+    out: dict[int, tuple[set[int], list[float]]] = {}
+    for i, ln in enumerate(lines):
+        key = next((w for w in ln if w[4].startswith("信息内容")), None)
+        if key is None or _is_number_line(ln):
+            continue
+        used = {k for k, other in enumerate(lines)
+                if abs(_cy(other[0]) - _cy(key)) <= 1.3 * h and not _is_number_line(other)
+                and not any(w[4].startswith("第二十条") for w in other)}
+        xs = sorted(_cx(w) for k in used for w in lines[k] if w[0] > key[2])
+        cols: list[list[float]] = []
+        for x in xs:
+            if cols and x - cols[-1][-1] < 4.0:
+                cols[-1].append(x)
+            else:
+                cols.append([x])
+        if cols:
+            out[i] = (used, [sum(c) / len(c) for c in cols])
+    return out
+
+
+def _join(line: list[Word]) -> str:
+    return "".join(w[4] for w in line)
+
+
+def text_layout_grids(pages: Sequence[tuple[int, Sequence[Word]]]) -> list[Grid]:
+    """Every page's words as grids, one per section; table 三's columns carry over page breaks."""
+    grids: list[Grid] = []
+    cols: list[float] | None = None
+    for page_no, words in pages:
+        if not words:
+            continue
+        h = statistics.median(w[3] - w[1] for w in words)
+        left = min(w[0] for w in words)
+        sections: list[list[Word]] = [[]]
+        headed = [False]  # the section opens with a heading: a new table, not a continuation
+        for ln in _lines(words, 0.45 * h):
+            if _is_heading(ln, left, h):
+                if sections[-1]:
+                    sections.append([])
+                    headed.append(True)
+                else:
+                    headed[-1] = True
+            sections[-1].extend(ln)
+        for k, sec in enumerate(sections):
+            rows, cols = _section_rows(sec, h, None if headed[k] else cols)
+            if rows:
+                grids.append(Grid.from_texts(rows, origin=f"pdf page {page_no} text layout {k + 1}"))
+    return grids
