@@ -52,7 +52,8 @@ COMMON_COLUMNS = {
     "inferred_how": "run_split: digits printed without separators, the only split the cell rules and the "
                     "table's arithmetic allow; run_split_narrative: of several splits, the only one agreeing with "
                     "the counts the report's own text states; printed_order: row label lost in conversion, the "
-                    "code is the only one its printed position allows.",
+                    "code is the only one its printed position allows; text_positions: a PDF table printed without ruling "
+                    "lines, rows and cells rebuilt from word positions.",
     "source_file": "File the report was read from, relative to the inbox.",
     "sha256": "SHA-256 of the document's bytes.",
     "loaded_at": "When this version was loaded (UTC).",

@@ -15,7 +15,7 @@ SELECT f.report_id, r.agency_name, r.year, f.row_code, f.col_code AS requester_t
        f.derived, f.inferred, f.inferred_how, f.source_file, f.row_label, f.col_label, f.page
 FROM facts f JOIN reports r USING (report_id)
 WHERE f.table_no = 'T3';
-COMMENT ON VIEW request_facts IS 'Table 三 cells: requests received and how they ended, per requester type. blank = printed empty or as a dash (value 0); derived = not printed (2021 other_total = sum of its sub-rows); inferred = recovered rather than read off separators (inferred_how says how: run_split, run_split_narrative, printed_order).';
+COMMENT ON VIEW request_facts IS 'Table 三 cells: requests received and how they ended, per requester type. blank = printed empty or as a dash (value 0); derived = not printed (2021 other_total = sum of its sub-rows); inferred = recovered rather than read off separators (inferred_how says how: run_split, run_split_narrative, printed_order, text_positions).';
 
 CREATE OR REPLACE VIEW review_litigation_facts AS
 SELECT f.report_id, r.agency_name, r.year, f.row_code AS proceeding, f.col_code AS result,
