@@ -415,3 +415,33 @@ def test_unjoined_continuation_is_grouped_as_table3(name):
     split = interpret_t3(group_tables(pieces)["T3"])
     assert [(f.row_code, f.col_code, f.value) for f in split.facts] == \
         [(f.row_code, f.col_code, f.value) for f in joined.facts]
+
+
+def _strip_ruling_lines(data: bytes) -> bytes:
+    """The same PDF with every line and rectangle removed and the text kept."""
+    doc = pymupdf.open(stream=data, filetype="pdf")
+    for page in doc:
+        page.add_redact_annot(page.rect)
+        page.apply_redactions(images=pymupdf.PDF_REDACT_IMAGE_NONE, text=pymupdf.PDF_REDACT_TEXT_NONE,
+                              graphics=pymupdf.PDF_REDACT_LINE_ART_REMOVE_IF_TOUCHED)
+    out = doc.tobytes()
+    doc.close()
+    return out
+
+
+@pytest.mark.parametrize("name", ["hongze-2023.pdf", "hongze-2024.pdf", "huaian-2024.pdf"])
+def test_real_pdf_without_its_ruling_lines_reads_the_same(name: str, tmp_path: Path) -> None:
+    """Real tables with the lines taken out (stacked group labels, labels wrapped over three lines,
+    table 三 across a page break): read from word positions, every cell equals the ruled reading."""
+    path = REAL / name
+    if not path.exists():
+        pytest.skip(f"{path} is not available (../shared)")
+    ruled = parse_document(path)
+    bare = tmp_path / name
+    bare.write_bytes(_strip_ruling_lines(path.read_bytes()))
+    assert read_pdf_bytes(bare.read_bytes()).inferred_how == "text_positions"  # no ruled table left
+    unruled = parse_document(bare)
+    assert isinstance(ruled, ParsedReport) and isinstance(unruled, ParsedReport), unruled
+    assert {(f.table, f.row_code, f.col_code): f.value for f in unruled.facts} == \
+        {(f.table, f.row_code, f.col_code): f.value for f in ruled.facts}
+    assert (unruled.agency_name, unruled.year, unruled.template) == (ruled.agency_name, ruled.year, ruled.template)

@@ -126,6 +126,10 @@ def interpret_t3(grids: list[Grid]) -> TableResult:
                 # Text renderings leave a vertical merge's continuation cells empty: '3.其他' keeps
                 # the （六）其他处理 heading only as the group of the rows above it.
                 context = f"{prev_group} {context}"
+            if res.rows_seen and res.rows_seen[-1] in ("other_no_correction", "other_unpaid_fee"):
+                # The template's order: a bare '3.其他' after the first sub-rows of （六）其他处理 is its third,
+                # where a layout without ruling lines lost the merged group label.
+                context = f"（六）其他处理 {context}"
             code = match_request_row(own, context) or match_request_row(context.split(" ")[-1] if context else "")
             group_cells = [c.text for c in labels[:-1] if c.text.strip() and not c.h_copy]
             if group_cells:

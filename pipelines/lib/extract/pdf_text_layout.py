@@ -41,10 +41,33 @@ _T4_HEADERS = ("结果维", "结果纠", "其他结", "尚未审", "总计")
 _T3_ROW_WORDS = ("本年新收", "上年结转", "结转下年度", "本年度办理结果")
 
 
-def _is_heading(line: list[Word], left: float, h: float) -> bool:
+def _is_heading(line: list[Word]) -> bool:
+    """'三、收到和处理政府信息公开申请情况': wherever it is indented, with no numbers, and not one of
+    table 三's own rows that open the same way."""
     text = "".join(w[4] for w in line)
-    return bool(_HEADING_RE.match(line[0][4])) and line[0][0] <= left + h and not _is_number_line(line) \
+    return bool(_HEADING_RE.match(line[0][4])) and not _is_number_line(line) \
         and not any(k in text for k in _T3_ROW_WORDS)
+
+
+def _level(text: str) -> str | None:
+    """'sub' for a sub-row ordinal ('1.', '2、'), 'group' for a group one ('（三）', '四、'), else None."""
+    m = _ORDINAL_RE.match(text)
+    if m is None:
+        return None
+    return "sub" if m.group(0)[0].isdigit() else "group"
+
+
+def _conflicts(line: list[Word], number_line: list[Word]) -> bool:
+    """A line opening a sub-row ('1.属于国家秘密') never joins a row that has its own ordinal label; a
+    group label ('（三）不予公开') joins a sub-row's numbers, not another group's."""
+    mine = next((lv for w in line if (lv := _level(w[4]))), None)
+    theirs = {_level(w[4]) for w in number_line if not looks_numeric(w[4])} - {None}
+    return (mine == "sub" and bool(theirs)) or (mine == "group" and "group" in theirs)
+
+
+def _stacked(line: list[Word]) -> bool:
+    """Only single characters: a label printed one character per line ('三' / '、' / '本' …)."""
+    return all(len(w[4]) == 1 and not looks_numeric(w[4]) for w in line)
 
 
 def _cy(w: Word) -> float:
@@ -59,7 +82,7 @@ def _lines(words: Sequence[Word], tol: float) -> list[list[Word]]:
     """Words on one baseline (y centres within ``tol``), top to bottom."""
     out: list[list[Word]] = []
     for w in sorted(words, key=_cy):
-        if out and _cy(w) - _cy(out[-1][-1]) <= tol:
+        if out and _cy(w) - _cy(out[-1][0]) <= tol:  # against the line's first word: no chaining
             out[-1].append(w)
         else:
             out.append([w])
@@ -122,26 +145,35 @@ def _section_rows(words: Sequence[Word], h: float, cols: list[float] | None) -> 
     cols = t3 or (None if t4 else cols)
     width_cols = t4 or cols
     header_y = first_y if (t3 or t4) else float("-inf")
-    # The lines of a wrapped label sit within about a line height of their (centred) numbers; rows are
-    # further apart. A line opening with an ordinal is a row of its own unless the numbers' line has none
-    # in that column (it is then the first line of the label: '1.申请人无正当理由…' above '…不再处理…').
+    # The lines of a wrapped label sit near their (centred) numbers; rows are further apart.
     owner: dict[int, int] = {}
     for i, ln in enumerate(lines):
         if i in numbered or _HEADING_RE.match(ln[0][4]):
             continue
-        if not numbered or any(i in used for used, _ in t2_headers.values()):
-            continue
-        j = min(numbered, key=lambda k: abs(_cy(lines[k][0]) - _cy(ln[0])))
-        if abs(_cy(lines[j][0]) - _cy(ln[0])) > 1.3 * h:
-            continue
-        opening = [w for w in ln if _ORDINAL_RE.match(w[4])]
-        if any(abs(w[0] - o[0]) < h and _ORDINAL_RE.match(w[4])
-               for o in opening for w in lines[j] if not looks_numeric(w[4])):
+        if not numbered or any(i in used for used, _ in t2_headers.values()) \
+                or any(w[4].startswith("第二十条") for w in ln):
+            continue  # table 二's block titles and column headers belong to no row
+        dist = sorted((abs(_cy(lines[k][0]) - _cy(ln[0])), k) for k in numbered)
+        d, j = dist[0]
+        if d > 1.3 * h or _conflicts(ln, lines[j]):
             continue
         owner[i] = j
+    header_lines = {k for used, _ in t2_headers.values() for k in used}
+    # A label wrapped over three lines with generous spacing: its first and last lines sit further away,
+    # one above and one below its numbers at the same distance (the numbers are centred in the cell).
+    for j in numbered:
+        # (stacked characters of a group label, one per line, are not label lines of this row)
+        above = next((k for k in range(j - 1, -1, -1) if owner.get(k) != j and not _stacked(lines[k])), None)
+        below = next((k for k in range(j + 1, len(lines)) if owner.get(k) != j and not _stacked(lines[k])), None)
+        if above is None or below is None or {above, below} & (set(numbered) | set(owner)):
+            continue
+        da, db = _cy(lines[j][0]) - _cy(lines[above][0]), _cy(lines[below][0]) - _cy(lines[j][0])
+        if max(da, db) <= 2.4 * h and abs(da - db) <= 0.4 * h and not any(
+                _is_heading(lines[k]) or _conflicts(lines[k], lines[j]) or k in header_lines
+                or any(w[4].startswith("第二十条") for w in lines[k]) for k in (above, below)):
+            owner[above] = owner[below] = j
     # Label lines of a row that prints no number at all: consecutive lines starting at the same x.
     blank_rows: dict[int, int] = {}
-    header_lines = {k for used, _ in t2_headers.values() for k in used}
     for i in range(len(lines)):
         if i in owner or i in numbered or i - 1 in numbered or i == 0 or i in header_lines or i - 1 in header_lines:
             continue
@@ -222,11 +254,10 @@ def text_layout_grids(pages: Sequence[tuple[int, Sequence[Word]]]) -> list[Grid]
         if not words:
             continue
         h = statistics.median(w[3] - w[1] for w in words)
-        left = min(w[0] for w in words)
         sections: list[list[Word]] = [[]]
         headed = [False]  # the section opens with a heading: a new table, not a continuation
         for ln in _lines(words, 0.45 * h):
-            if _is_heading(ln, left, h):
+            if _is_heading(ln):
                 if sections[-1]:
                     sections.append([])
                     headed.append(True)
