@@ -105,17 +105,45 @@ def _label_cells(words: list[Word], gap: float) -> list[str]:
     return ["".join(v[4] for v in sorted(col, key=lambda v: (round(_cy(v)), v[0]))) for col in cols]
 
 
-def _anchors(words: Sequence[Word], keys: tuple[str, ...], n: int, before_y: float) -> list[float] | None:
-    """x centres of ``n`` value columns from header words above ``before_y`` starting with ``keys``."""
-    xs = sorted(_cx(w) for w in words if _cy(w) < before_y
-                and unicodedata.normalize("NFKC", w[4]).startswith(keys))
+def _x_clusters(xs: Sequence[float], tol: float = 4.0) -> list[float]:
+    """Mean of each run of x centres closer than ``tol``: the lines of one wrapped header ('社会公益' /
+    '组织') share a column."""
     cols: list[list[float]] = []
-    for x in xs:
-        if cols and x - cols[-1][-1] < 4.0:  # the two lines of one wrapped header ('社会公益' / '组织')
+    for x in sorted(xs):
+        if cols and x - cols[-1][-1] < tol:
             cols[-1].append(x)
         else:
             cols.append([x])
-    return [sum(c) / len(c) for c in cols] if len(cols) == n else None
+    return [sum(c) / len(c) for c in cols]
+
+
+def _anchors(words: Sequence[Word], keys: tuple[str, ...], n: int, before_y: float) -> list[float] | None:
+    """x centres of ``n`` value columns from header words above ``before_y`` starting with ``keys``."""
+    cols = _x_clusters([_cx(w) for w in words if _cy(w) < before_y
+                        and unicodedata.normalize("NFKC", w[4]).startswith(keys)])
+    return cols if len(cols) == n else None
+
+
+def _t2_headers(lines: list[list[Word]], h: float) -> dict[int, tuple[set[int], list[float]]]:
+    """Table 二's block headers: line of '信息内容' -> (the header's lines, x centres of its value columns).
+
+    Column titles wrap ('本年新' / '制作数量'), so the lines within a line height of '信息内容' count too.
+    """
+    out: dict[int, tuple[set[int], list[float]]] = {}
+    for i, ln in enumerate(lines):
+        key = next((w for w in ln if w[4].startswith("信息内容")), None)
+        if key is None or _is_number_line(ln):
+            continue
+        used = {k for k, other in enumerate(lines)
+                if abs(_cy(other[0]) - _cy(key)) <= 1.3 * h and not _is_number_line(other) and not _is_t2_title(other)}
+        cols = _x_clusters([_cx(w) for k in used for w in lines[k] if w[0] > key[2]])
+        if cols:
+            out[i] = (used, cols)
+    return out
+
+
+def _is_t2_title(line: list[Word]) -> bool:
+    return any(w[4].startswith("第二十条") for w in line)
 
 
 def _place(nums: list[Word], cols: list[float]) -> list[str] | None:
@@ -130,8 +158,54 @@ def _place(nums: list[Word], cols: list[float]) -> list[str] | None:
     return slots
 
 
+def _label_lines_of_rows(lines: list[list[Word]], numbered: list[int], fixed: set[int], h: float) -> dict[int, int]:
+    """Label line -> the line of numbers whose row it belongs to.
+
+    The lines of a wrapped label sit close to their numbers (which are centred in the cell); rows are
+    further apart. A label wrapped over three lines with generous spacing has its first and last lines
+    further away, one above and one below at the same distance. ``fixed`` lines (headings, table-二
+    titles and headers) belong to no row.
+    """
+    owner: dict[int, int] = {}
+    for i, ln in enumerate(lines):
+        if i in numbered or i in fixed or not numbered:
+            continue
+        d, j = min((abs(_cy(lines[k][0]) - _cy(ln[0])), k) for k in numbered)
+        if d <= 1.3 * h and not _conflicts(ln, lines[j]):
+            owner[i] = j
+    taken = set(numbered) | set(owner)
+    for j in numbered:
+        # stacked characters of a group label (one per line) are not label lines of this row
+        above = next((k for k in range(j - 1, -1, -1) if owner.get(k) != j and not _stacked(lines[k])), None)
+        below = next((k for k in range(j + 1, len(lines)) if owner.get(k) != j and not _stacked(lines[k])), None)
+        if above is None or below is None or {above, below} & (taken | fixed):
+            continue
+        da, db = _cy(lines[j][0]) - _cy(lines[above][0]), _cy(lines[below][0]) - _cy(lines[j][0])
+        if max(da, db) <= 2.4 * h and abs(da - db) <= 0.4 * h and \
+                not any(_conflicts(lines[k], lines[j]) for k in (above, below)):
+            owner[above] = owner[below] = j
+            taken |= {above, below}
+    return owner
+
+
+def _blank_row_lines(lines: list[list[Word]], numbered: list[int], owner: dict[int, int], fixed: set[int],
+                     h: float) -> dict[int, int]:
+    """Continuation line -> first line of a row that prints no number at all: the next line starts in
+    the same column, close below, and does not open a row of its own (no ordinal)."""
+    head_of: dict[int, int] = {}
+    for i in range(1, len(lines)):
+        if i in owner or i in numbered or i in fixed or i - 1 in numbered or i - 1 in fixed:
+            continue
+        head = head_of.get(i - 1, i - 1)
+        if (head not in owner and not any(_ORDINAL_RE.match(w[4]) for w in lines[i])
+                and any(abs(lines[i][0][0] - w[0]) < h for w in lines[i - 1])
+                and _cy(lines[i][0]) - _cy(lines[i - 1][0]) <= 1.6 * h):
+            head_of[i] = head
+    return head_of
+
+
 def _section_rows(words: Sequence[Word], h: float, cols: list[float] | None) -> tuple[list[list[str]], list[float] | None]:
-    """A section's rows of cells, and the table-三 columns it found (for the next page's continuation)."""
+    """A section's rows of cells, and table 三's value columns (for the next page's continuation)."""
     lines = _lines(words, 0.45 * h)
     numbered = [i for i, ln in enumerate(lines) if _is_number_line(ln)]
     t2_headers = _t2_headers(lines, h)
@@ -144,52 +218,19 @@ def _section_rows(words: Sequence[Word], h: float, cols: list[float] | None) -> 
     t4 = _anchors(words, _T4_HEADERS, 15, first_y)
     cols = t3 or (None if t4 else cols)
     width_cols = t4 or cols
+    # Header lines sit above the first row of numbers; a continuation page has no header.
     header_y = first_y if (t3 or t4) else float("-inf")
-    # The lines of a wrapped label sit near their (centred) numbers; rows are further apart.
-    owner: dict[int, int] = {}
-    for i, ln in enumerate(lines):
-        if i in numbered or _HEADING_RE.match(ln[0][4]):
-            continue
-        if not numbered or any(i in used for used, _ in t2_headers.values()) \
-                or any(w[4].startswith("第二十条") for w in ln):
-            continue  # table 二's block titles and column headers belong to no row
-        dist = sorted((abs(_cy(lines[k][0]) - _cy(ln[0])), k) for k in numbered)
-        d, j = dist[0]
-        if d > 1.3 * h or _conflicts(ln, lines[j]):
-            continue
-        owner[i] = j
     header_lines = {k for used, _ in t2_headers.values() for k in used}
-    # A label wrapped over three lines with generous spacing: its first and last lines sit further away,
-    # one above and one below its numbers at the same distance (the numbers are centred in the cell).
-    for j in numbered:
-        # (stacked characters of a group label, one per line, are not label lines of this row)
-        above = next((k for k in range(j - 1, -1, -1) if owner.get(k) != j and not _stacked(lines[k])), None)
-        below = next((k for k in range(j + 1, len(lines)) if owner.get(k) != j and not _stacked(lines[k])), None)
-        if above is None or below is None or {above, below} & (set(numbered) | set(owner)):
-            continue
-        da, db = _cy(lines[j][0]) - _cy(lines[above][0]), _cy(lines[below][0]) - _cy(lines[j][0])
-        if max(da, db) <= 2.4 * h and abs(da - db) <= 0.4 * h and not any(
-                _is_heading(lines[k]) or _conflicts(lines[k], lines[j]) or k in header_lines
-                or any(w[4].startswith("第二十条") for w in lines[k]) for k in (above, below)):
-            owner[above] = owner[below] = j
-    # Label lines of a row that prints no number at all: consecutive lines starting at the same x.
-    blank_rows: dict[int, int] = {}
-    for i in range(len(lines)):
-        if i in owner or i in numbered or i - 1 in numbered or i == 0 or i in header_lines or i - 1 in header_lines:
-            continue
-        prev = i - 1
-        while prev in blank_rows:
-            prev = blank_rows[prev]
-        if (prev not in owner and not any(_ORDINAL_RE.match(w[4]) for w in lines[i])
-                and any(abs(lines[i][0][0] - w[0]) < h for w in lines[i - 1])
-                and _cy(lines[i][0]) - _cy(lines[i - 1][0]) <= 1.6 * h):
-            blank_rows[i] = prev
+    fixed = header_lines | {i for i, ln in enumerate(lines) if _HEADING_RE.match(ln[0][4]) and i not in numbered
+                            or _is_t2_title(ln)}
+    owner = _label_lines_of_rows(lines, numbered, fixed, h)
+    blank_rows = _blank_row_lines(lines, numbered, owner, fixed, h)
     out: list[list[str]] = []
     t2_cols: list[float] | None = None
     for i, ln in enumerate(lines):
         if i in t2_headers:
             t2_cols = t2_headers[i][1]
-        elif any(w[4].startswith("第二十条") for w in ln):
+        elif _is_t2_title(ln):
             t2_cols = None  # the next block's header follows
         if i in header_lines:
             out.append(_label_cells(ln, 2 * h))
@@ -201,45 +242,15 @@ def _section_rows(words: Sequence[Word], h: float, cols: list[float] | None) -> 
         labels = [w for w in band if not looks_numeric(w[4])]
         nums = sorted((w for w in band if looks_numeric(w[4])), key=lambda w: w[0])
         cells = _label_cells(labels, 2 * h)
-        # Header lines sit above the first row of numbers; a continuation page has no header.
-        below_header = _cy(ln[0]) > header_y - 0.5 * h
+        # A row short of numbers gets its blank cells where no number sits under a column.
+        slots = None
         if t2_cols and labels and len(nums) < len(t2_cols):
             slots = _place(nums, t2_cols)
-            if slots is not None:
-                out.append(cells + slots)
-                continue
-        elif width_cols and (labels or width_cols is t4) and below_header and len(nums) < len(width_cols):
+        elif width_cols and (labels or width_cols is t4) and _cy(ln[0]) > header_y - 0.5 * h \
+                and len(nums) < len(width_cols):
             slots = _place(nums, width_cols)
-            if slots is not None:
-                out.append(cells + slots)
-                continue
-        out.append(cells + [w[4] for w in nums])
+        out.append(cells + (slots if slots is not None else [w[4] for w in nums]))
     return out, cols
-
-
-def _t2_headers(lines: list[list[Word]], h: float) -> dict[int, tuple[set[int], list[float]]]:
-    """Table 二's block headers: line of '信息内容' -> (the header's lines, x centres of its value columns).
-
-    Column titles wrap ('本年新' / '制作数量'), so the lines within a line height of '信息内容' count too.
-    """
-    out: dict[int, tuple[set[int], list[float]]] = {}
-    for i, ln in enumerate(lines):
-        key = next((w for w in ln if w[4].startswith("信息内容")), None)
-        if key is None or _is_number_line(ln):
-            continue
-        used = {k for k, other in enumerate(lines)
-                if abs(_cy(other[0]) - _cy(key)) <= 1.3 * h and not _is_number_line(other)
-                and not any(w[4].startswith("第二十条") for w in other)}
-        xs = sorted(_cx(w) for k in used for w in lines[k] if w[0] > key[2])
-        cols: list[list[float]] = []
-        for x in xs:
-            if cols and x - cols[-1][-1] < 4.0:
-                cols[-1].append(x)
-            else:
-                cols.append([x])
-        if cols:
-            out[i] = (used, [sum(c) / len(c) for c in cols])
-    return out
 
 
 def _join(line: list[Word]) -> str:
