@@ -181,8 +181,9 @@ def _label_lines_of_rows(lines: list[list[Word]], numbered: list[int], fixed: se
         if above is None or below is None or {above, below} & (taken | fixed):
             continue
         da, db = _cy(lines[j][0]) - _cy(lines[above][0]), _cy(lines[below][0]) - _cy(lines[j][0])
+        band = lines[j] + [w for k, o in owner.items() if o == j for w in lines[k]]  # its label so far
         if max(da, db) <= 2.4 * h and abs(da - db) <= 0.4 * h and \
-                not any(_conflicts(lines[k], lines[j]) for k in (above, below)):
+                not any(_conflicts(lines[k], band) for k in (above, below)):
             owner[above] = owner[below] = j
             taken |= {above, below}
     return owner
