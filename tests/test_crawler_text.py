@@ -6,6 +6,7 @@ manifest discusses, against the manifest's notes taken from the page.html table 
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
@@ -17,7 +18,8 @@ from pipelines.lib.model import DocumentRejected, ParsedReport, Quarantined
 from pipelines.lib.parse import build_report, parse_document
 from tests.helpers import failing_rules, ingest_inbox
 
-SHARED = Path(__file__).resolve().parents[2] / "shared"
+REPO = Path(__file__).resolve().parents[1]
+SHARED = REPO.parent / "shared"
 REAL = SHARED / "corpus" / "real"
 Z = (0, 0, 0, 0, 0, 0, 0)
 Z15 = (0,) * 15
@@ -362,3 +364,8 @@ def test_unresolved_rows_and_inference_reach_the_warehouse(tmp_path: Path) -> No
     msg = con.execute("SELECT message FROM quality_results JOIN reports USING (report_id) WHERE "
                       "source_file = 'pingtan-2021.txt' AND rule_id = 'C1_required_cells' AND NOT passed").fetchone()[0]
     assert "unresolved_rows" in msg
+    # the analysts' question 4 (docs/analyst-queries.md) answers it
+    q4 = re.findall(r"```sql\n(.*?)```", (REPO / "docs" / "analyst-queries.md").read_text(encoding="utf-8"),
+                    flags=re.S)[3]
+    assert con.execute(q4).fetchall() == [
+        ("平潭综合实验区", 2021, "行政规范性文件", "693665", "ambiguous_cells", 10, ["6/9/3665", "6/93/665", "6/936/65"])]
