@@ -213,8 +213,6 @@ def interpret_t2(grids: list[Grid], template: str) -> TableResult:
             col_codes = list(item.columns)
             if len(values) < len(col_codes):
                 label = cells[label_idx].text.strip()
-                res.warnings.append(f"table 二: row {label!r} has {len(values)} cells, "
-                                    f"template {template} expects {len(col_codes)}; row left out (see unresolved_rows)")
                 res.unresolved.append(UnresolvedRow(
                     "T2", code, label, " ".join(c.text.strip() for c in values), "cells_missing",
                     f"Table 二 row {label!r} shows {len(values)} numbers for the {len(col_codes)} columns of the "

@@ -134,9 +134,11 @@ def build_report(ext: Extracted, *, source_file: str, sha256: str, fmt: str) -> 
             how = ext.row_inference.get((f.table, f.row_code), ext.inferred_how)
             if how and not f.derived:
                 f.inferred, f.inferred_how = True, how
+    unresolved = list(ext.unresolved) + t2.unresolved
+    warnings += [f"{u.detail} (See unresolved_rows.)" for u in unresolved]
     return ParsedReport(source_file=source_file, sha256=sha256, format=fmt, agency_name=agency, year=year,
                         template=template, title=title, facts=facts, warnings=warnings, narrative=text[:20000],
-                        unresolved=list(ext.unresolved) + t2.unresolved)
+                        unresolved=unresolved)
 
 
 def parse_document(path: Path, *, source_file: str | None = None, sha256: str | None = None,

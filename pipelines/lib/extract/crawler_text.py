@@ -454,7 +454,8 @@ def _table2(norm: str, end: int, warnings: list[str]) -> _Table2 | None:
         return None
     headers = [p for p in T2_2021_PHRASES + T2_2019_PHRASES if p in flat]
     grid_rows: list[list[str]] = [["第二十条"], ["信息内容", *headers]]
-    out = _Table2(Grid.from_texts([]))
+    unresolved: list[UnresolvedRow] = []
+    by_narrative: list[str] = []
     statements = None  # the prose is searched only when a row needs it
     pos = 0
     for item in load_codes().proactive[template].values():
@@ -488,24 +489,20 @@ def _table2(norm: str, end: int, warnings: list[str]) -> _Table2 | None:
                         f"readings; the report's text says {'; '.join(repr(s.text) for s in agreeing)}, which "
                         f"only {_show(readings[idx])} agrees with, so that reading was taken")
                     readings = [readings[idx]]
-                    out.by_narrative.append(code)
+                    by_narrative.append(code)
             if len(readings) != 1:
                 shown = " or ".join(_show(r) for r in readings[:6]) + (" …" if len(readings) > 6 else "")
-                detail = (f"Table 二 row {label!r} prints the digits {run!r} with no separators; "
-                          f"{len(readings)} readings fit ({shown or 'none'}) and neither the table nor the "
-                          "report's text tells them apart, so the row is not loaded.")
-                warnings.append(f"table 二 (cells run together): row {label!r} prints {run!r}, which has "
-                                f"{len(readings)} readings ({shown or 'none'}); the text alone cannot tell "
-                                "them apart, so the row was left out (see unresolved_rows)")
-                out.unresolved.append(UnresolvedRow("T2", code, label, run + unit, "ambiguous_cells", detail,
-                                                    [_show(r) for r in readings]))
+                unresolved.append(UnresolvedRow(
+                    "T2", code, label, run + unit, "ambiguous_cells",
+                    f"Table 二 row {label!r} prints the digits {run!r} with no separators; {len(readings)} "
+                    f"readings fit ({shown or 'none'}) and neither the table nor the report's text tells them "
+                    "apart, so the row is not loaded.", [_show(r) for r in readings]))
                 continue
             cells = list(readings[0])
             if unit and cells[-1]:
                 cells[-1] += unit
             grid_rows.append([label, *cells])
-    out.grid = Grid.from_texts(grid_rows, origin="crawler text table 2")
-    return out
+    return _Table2(Grid.from_texts(grid_rows, origin="crawler text table 2"), unresolved, by_narrative)
 
 
 # ---------------------------------------------------------------- the document
