@@ -41,12 +41,12 @@ def plan_parse_batches(context: dg.OpExecutionContext, gongkai: GongkaiSettings)
     batches = ingest.batches(pending, gongkai.parse_batch_size)
     context.log.info(f"{len(pending)} documents to parse in {len(batches)} batch(es)")
     for k, batch in enumerate(batches):
-        yield dg.DynamicOutput([list(item) for item in batch], mapping_key=f"batch_{k:05d}")
+        yield dg.DynamicOutput(batch, mapping_key=f"batch_{k:05d}")
 
 
 @dg.op(description="Parses one batch of documents (stateless, in GONGKAI_PARSE_WORKERS processes) to staged JSON.")
 def parse_batch(context: dg.OpExecutionContext, gongkai: GongkaiSettings, batch: list) -> dict:
-    stats = ingest.parse_pending([(sha, rel) for sha, rel in batch], gongkai.inbox_path,
+    stats = ingest.parse_pending(batch, gongkai.inbox_path,
                                  ingest.staging_dir(gongkai.warehouse_path), workers=gongkai.parse_workers,
                                  max_bytes=gongkai.max_file_mb * 1024 * 1024, progress=context.log.info)
     return {"parsed": stats.parsed, "reused": stats.reused, "report": stats.kinds["report"],

@@ -72,15 +72,14 @@ def rule_frame(con: duckdb.DuckDBPyConnection, rule_id: str) -> pl.DataFrame:
         pl.col("assessable").cast(pl.Boolean))
 
 
-def _message(rule_id: str, scope: str, passed: bool | None, expected: float, observed: float) -> str:
+def _message(rule_id: str, scope: str, passed: bool | None, expected: float, observed: float,
+             hint: str | None = None) -> str:
     if passed is None:
         return f"{rule_id} on {scope}: not assessable (the total cell was left blank or the input is missing)."
     if passed:
         return f"{rule_id} on {scope}: holds ({expected:g})."
-    if rule_id == "C1_required_cells":
-        return (f"{rule_id} on {scope}: the template requires {expected:g} cells, {observed:g} were loaded; "
-                "rows the parser could not read with certainty are listed in unresolved_rows.")
-    return f"{rule_id} on {scope}: expected {expected:g}, found {observed:g} (off by {observed - expected:+g})."
+    msg = f"{rule_id} on {scope}: expected {expected:g}, found {observed:g} (off by {observed - expected:+g})."
+    return f"{msg} {hint}" if hint else msg
 
 
 def evaluate_suite(con: duckdb.DuckDBPyConnection, suite_name: str, session: GXSession | None = None) -> pl.DataFrame:
@@ -100,7 +99,9 @@ def evaluate_suite(con: duckdb.DuckDBPyConnection, suite_name: str, session: GXS
                       for f in frames.values()]
     df = pl.concat([judged, *not_assessable])
     df = df.with_columns(pl.col("rule_id").replace_strict(severity, default="warning").alias("severity"))
-    msgs = [_message(r, s, p, e, o) for r, s, p, e, o in
+    # A suite may say where to look when a rule fails (meta.failure_hint), e.g. C1 -> unresolved_rows.
+    hints = {e["meta"]["rule_id"]: e["meta"].get("failure_hint") for e in suite["expectations"]}
+    msgs = [_message(r, s, p, e, o, hints.get(r)) for r, s, p, e, o in
             df.select("rule_id", "scope", "passed", "expected", "observed").iter_rows()]
     return df.with_columns(pl.Series("message", msgs, pl.String)).select(list(QUALITY_SCHEMA))
 

@@ -273,7 +273,7 @@ def _test_pause_before_commit() -> None:
 
 
 _HISTORY_SCHEMA = {
-    "report_id": pl.String, "accepted_seq": pl.Int64, "agency_id": pl.String, "agency_name": pl.String,
+    "report_id": pl.String, "agency_id": pl.String, "agency_name": pl.String,
     "region_name": pl.String, "adcode": pl.String, "admin_level": pl.String, "sector": pl.String,
     "year": pl.Int32, "template": pl.String, "title": pl.String, "format": pl.String, "source_file": pl.String,
     "sha256": pl.String, "parse_warnings": pl.List(pl.String), "narrative": pl.String, "loaded_at": pl.Datetime("us"),
@@ -307,11 +307,12 @@ def load_reports(con: duckdb.DuckDBPyConnection, reps: list[ParsedReport]) -> li
     for rep, report_id in zip(reps, ids, strict=True):
         agency = resolve_agency(rep.agency_name)
         history.append({
-            "report_id": report_id, "accepted_seq": 0, "agency_id": agency.agency_id, "agency_name": rep.agency_name,
+            "report_id": report_id, "agency_id": agency.agency_id, "agency_name": rep.agency_name,
             "region_name": agency.region_name, "adcode": agency.adcode, "admin_level": agency.admin_level,
             "sector": agency.sector, "year": rep.year, "template": rep.template, "title": rep.title,
             "format": rep.format, "source_file": rep.source_file, "sha256": rep.sha256,
             "parse_warnings": rep.warnings, "narrative": rep.narrative, "loaded_at": ts})
+    history_frame = pl.DataFrame(history, schema=_HISTORY_SCHEMA)
     unresolved = pl.DataFrame(
         [{"report_id": report_id, "table_no": u.table, "row_code": u.row_code, "row_label": u.row_label,
           "printed": u.printed, "reason": u.reason, "detail": u.detail, "readings": u.readings,
@@ -321,10 +322,7 @@ def load_reports(con: duckdb.DuckDBPyConnection, reps: list[ParsedReport]) -> li
     try:
         # Load order is acceptance order: the newest accepted version of an agency-year wins.
         seqs = sorted(v for (v,) in con.execute("SELECT nextval('accepted_seq') FROM range(?)", [len(reps)]).fetchall())
-        for row, seq in zip(history, seqs, strict=True):
-            row["accepted_seq"] = seq
-        batch = pl.DataFrame(history, schema=_HISTORY_SCHEMA)
-        con.register("_incoming_reports", batch)
+        con.register("_incoming_reports", history_frame.with_columns(pl.Series("accepted_seq", seqs, pl.Int64)))
         con.register("_incoming_facts", facts)
         con.register("_incoming_unresolved", unresolved)
         for table in ("facts", "unresolved_rows", "report_history"):
