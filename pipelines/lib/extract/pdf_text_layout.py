@@ -44,7 +44,7 @@ _T3_ROW_WORDS = ("本年新收", "上年结转", "结转下年度", "本年度�
 def _is_heading(line: list[Word]) -> bool:
     """'三、收到和处理政府信息公开申请情况': wherever it is indented, with no numbers, and not one of
     table 三's own rows that open the same way."""
-    text = "".join(w[4] for w in line)
+    text = _join(line)
     return bool(_HEADING_RE.match(line[0][4])) and not _is_number_line(line) \
         and not any(k in text for k in _T3_ROW_WORDS)
 
@@ -167,13 +167,17 @@ def _label_lines_of_rows(lines: list[list[Word]], numbered: list[int], fixed: se
     titles and headers) belong to no row.
     """
     owner: dict[int, int] = {}
+    numbered_set = set(numbered)
     for i, ln in enumerate(lines):
-        if i in numbered or i in fixed or not numbered:
+        if i in numbered_set or i in fixed or not numbered:
             continue
         d, j = min((abs(_cy(lines[k][0]) - _cy(ln[0])), k) for k in numbered)
         if d <= 1.3 * h and not _conflicts(ln, lines[j]):
             owner[i] = j
-    taken = set(numbered) | set(owner)
+    taken = numbered_set | set(owner)
+    members: dict[int, list[int]] = {}
+    for k, j in owner.items():
+        members.setdefault(j, []).append(k)
     for j in numbered:
         # stacked characters of a group label (one per line) are not label lines of this row
         above = next((k for k in range(j - 1, -1, -1) if owner.get(k) != j and not _stacked(lines[k])), None)
@@ -181,7 +185,7 @@ def _label_lines_of_rows(lines: list[list[Word]], numbered: list[int], fixed: se
         if above is None or below is None or {above, below} & (taken | fixed):
             continue
         da, db = _cy(lines[j][0]) - _cy(lines[above][0]), _cy(lines[below][0]) - _cy(lines[j][0])
-        band = lines[j] + [w for k, o in owner.items() if o == j for w in lines[k]]  # its label so far
+        band = lines[j] + [w for k in members.get(j, []) for w in lines[k]]  # its label so far
         if max(da, db) <= 2.4 * h and abs(da - db) <= 0.4 * h and \
                 not any(_conflicts(lines[k], band) for k in (above, below)):
             owner[above] = owner[below] = j
@@ -194,8 +198,9 @@ def _blank_row_lines(lines: list[list[Word]], numbered: list[int], owner: dict[i
     """Continuation line -> first line of a row that prints no number at all: the next line starts in
     the same column, close below, and does not open a row of its own (no ordinal)."""
     head_of: dict[int, int] = {}
+    numbered_set = set(numbered)
     for i in range(1, len(lines)):
-        if i in owner or i in numbered or i in fixed or i - 1 in numbered or i - 1 in fixed:
+        if i in owner or i in numbered_set or i in fixed or i - 1 in numbered_set or i - 1 in fixed:
             continue
         head = head_of.get(i - 1, i - 1)
         if (head not in owner and not any(_ORDINAL_RE.match(w[4]) for w in lines[i])
@@ -222,10 +227,14 @@ def _section_rows(words: Sequence[Word], h: float, cols: list[float] | None) -> 
     # Header lines sit above the first row of numbers; a continuation page has no header.
     header_y = first_y if (t3 or t4) else float("-inf")
     header_lines = {k for used, _ in t2_headers.values() for k in used}
-    fixed = header_lines | {i for i, ln in enumerate(lines) if _HEADING_RE.match(ln[0][4]) and i not in numbered
+    numbered_set = set(numbered)
+    fixed = header_lines | {i for i, ln in enumerate(lines) if _HEADING_RE.match(ln[0][4]) and i not in numbered_set
                             or _is_t2_title(ln)}
     owner = _label_lines_of_rows(lines, numbered, fixed, h)
     blank_rows = _blank_row_lines(lines, numbered, owner, fixed, h)
+    joined: dict[int, list[int]] = {}  # row's first line -> the other lines of its band
+    for k, j in [*owner.items(), *blank_rows.items()]:
+        joined.setdefault(j, []).append(k)
     out: list[list[str]] = []
     t2_cols: list[float] | None = None
     for i, ln in enumerate(lines):
@@ -238,8 +247,7 @@ def _section_rows(words: Sequence[Word], h: float, cols: list[float] | None) -> 
             continue
         if i in owner or i in blank_rows:
             continue
-        band = list(ln) + [w for k, j in owner.items() if j == i for w in lines[k]] + \
-            [w for k, j in blank_rows.items() if j == i for w in lines[k]]
+        band = list(ln) + [w for k in sorted(joined.get(i, [])) for w in lines[k]]
         labels = [w for w in band if not looks_numeric(w[4])]
         nums = sorted((w for w in band if looks_numeric(w[4])), key=lambda w: w[0])
         cells = _label_cells(labels, 2 * h)
