@@ -1,21 +1,26 @@
-# The two commands of the README. Each installs what it needs first.
-.PHONY: demo test lint ui setup
+# The two commands of the README. Each installs what it needs into .venv (inside the checkout) first.
+.PHONY: demo test lint ui setup setup-dev
+
+VENV := .venv/bin
 
 setup:
 	bash scripts/setup.sh
 
+setup-dev:
+	bash scripts/setup.sh dev
+
 demo: setup
-	gongkai ingest --inbox data/inbox --warehouse data/warehouse.duckdb
+	$(VENV)/gongkai ingest --inbox data/inbox --warehouse data/warehouse.duckdb
 	@echo
 	@echo "Warehouse: data/warehouse.duckdb. Example query:"
-	gongkai sql "select agency_name, year, template, source_file from reports order by agency_name, year"
+	$(VENV)/gongkai sql "select agency_name, year, template, source_file from reports order by agency_name, year"
 
-test: setup
-	python3 -m pytest -q tests
-	ruff check pipelines tests benchmarks
+test: setup-dev
+	PATH="$(CURDIR)/.venv/bin:$$PATH" $(VENV)/python -m pytest -q tests
+	$(VENV)/ruff check pipelines tests benchmarks
 
-lint:
-	ruff check pipelines tests benchmarks
+lint: setup-dev
+	$(VENV)/ruff check pipelines tests benchmarks
 
 ui: setup
-	gongkai ui
+	$(VENV)/gongkai ui

@@ -25,8 +25,9 @@ sys.path.insert(0, str(REPO / "tests"))
 
 from gen_reports import report_texts  # noqa: E402
 
-from pipelines.lib import ingest, quality  # noqa: E402
-from pipelines.lib import warehouse as wh  # noqa: E402
+from pipelines.lib.judge import quality  # noqa: E402
+from pipelines.lib.load import connection, documents, loader  # noqa: E402
+from pipelines.lib.read import fanout  # noqa: E402
 
 
 @dataclass
@@ -48,17 +49,17 @@ def run_in_process(inbox: Path, warehouse: Path, workers: int, force_quality: bo
         return now
 
     t0 = time.perf_counter()
-    con = ingest.open_warehouse(warehouse)
+    con = connection.open_warehouse(warehouse)
     t0 = lap("open", t0)
-    wh.scan_inbox(con, inbox)
-    pending = ingest.pending_documents(con)
+    documents.scan_inbox(con, inbox)
+    pending = documents.pending_documents(con)
     t0 = lap("scan", t0)
-    staging = ingest.staging_dir(warehouse)
-    ingest.parse_pending(pending, inbox, staging, workers=workers)
+    staging = fanout.staging_dir(warehouse)
+    fanout.parse_pending(pending, inbox, staging, workers=workers)
     t0 = lap("parse", t0)
-    ingest.load_staged(con, pending, staging)
+    loader.load_staged(con, pending, staging)
     t0 = lap("load", t0)
-    if force_quality or not ingest.quality_is_current(con):
+    if force_quality or not quality.quality_is_current(con):
         quality.refresh_quality(con)
     t0 = lap("quality", t0)
     con.close()

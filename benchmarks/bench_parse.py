@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 
 from pipelines.lib.model import ParsedReport
-from pipelines.lib.parse import parse_document
+from pipelines.lib.read.parse import parse_document
 from pipelines.samplegen import render_docx, render_html, render_pdf, render_txt
 from pipelines.samplegen.truth import AGENCIES, generate_truth
 

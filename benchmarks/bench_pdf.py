@@ -16,9 +16,9 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from pipelines.lib.extract.pdf import read_pdf_bytes  # noqa: E402
 from pipelines.lib.model import ParsedReport  # noqa: E402
-from pipelines.lib.parse import parse_document  # noqa: E402
+from pipelines.lib.read.extract.pdf import read_pdf_bytes  # noqa: E402
+from pipelines.lib.read.parse import parse_document  # noqa: E402
 
 DEFAULT_DIR = REPO.parent / "shared" / "corpus" / "real"
 

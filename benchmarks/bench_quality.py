@@ -14,9 +14,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from pipelines.lib import ingest, quality
-from pipelines.lib import warehouse as wh
-from pipelines.lib.parse import parse_document
+from pipelines.lib.judge import quality
+from pipelines.lib.load import connection, loader
+from pipelines.lib.read.parse import parse_document
 from pipelines.samplegen.render_txt import render
 from pipelines.samplegen.truth import AGENCIES, generate_truth
 
@@ -24,7 +24,7 @@ BASE = 50  # distinct parsed reports that are cloned
 
 
 def build(n: int, path: Path) -> None:
-    con = ingest.open_warehouse(path)
+    con = connection.open_warehouse(path)
     rng = random.Random(1)
     with tempfile.TemporaryDirectory() as tmp:
         for i in range(BASE):
@@ -32,7 +32,7 @@ def build(n: int, path: Path) -> None:
             f = Path(tmp) / f"r{i}.txt"
             f.write_bytes(render(truth))
             rep = parse_document(f, sha256=hashlib.sha256(str(i).encode()).hexdigest())
-            wh.load_report(con, rep)
+            loader.load_report(con, rep)
     # Clone: report k copies base report k % BASE under its own id and agency; every 97th has a broken total.
     con.execute(f"""
         CREATE TEMP TABLE clones AS SELECT range AS k FROM range({BASE}, {n});
@@ -57,7 +57,7 @@ def main(sizes: list[int]) -> None:
         with tempfile.TemporaryDirectory() as tmp:
             path = Path(tmp) / "w.duckdb"
             build(n, path)
-            con = ingest.open_warehouse(path)
+            con = connection.open_warehouse(path)
             facts = con.execute("SELECT count(*) FROM facts").fetchall()[0][0]
             quality.refresh_quality(con)  # warm: GX import and first context
             t = time.perf_counter()

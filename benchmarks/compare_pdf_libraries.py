@@ -20,11 +20,11 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from pipelines.lib.extract import Extracted  # noqa: E402
-from pipelines.lib.extract.pdf import read_pdf_bytes  # noqa: E402
-from pipelines.lib.grid import Grid  # noqa: E402
 from pipelines.lib.model import DocumentRejected, ParsedReport  # noqa: E402
-from pipelines.lib.parse import build_report  # noqa: E402
+from pipelines.lib.read.extract import Extracted  # noqa: E402
+from pipelines.lib.read.extract.pdf import read_pdf_bytes  # noqa: E402
+from pipelines.lib.read.grid import Grid  # noqa: E402
+from pipelines.lib.read.parse import build_report  # noqa: E402
 
 DEFAULT_DIR = REPO.parent / "shared" / "corpus" / "real"
 

@@ -56,7 +56,7 @@ def cmd_ingest(args) -> int:
 
     from pipelines.defs import assets, checks
     from pipelines.defs.resources import settings_from_env
-    from pipelines.lib.warehouse import WarehouseBusy, writer_lock
+    from pipelines.lib.load.connection import WarehouseBusy, writer_lock
 
     settings = settings_from_env(args.inbox, args.warehouse)
     if args.workers:
@@ -142,12 +142,11 @@ def _existing_warehouse(args) -> Path | None:
 @contextmanager
 def _writable_warehouse(path: Path) -> Iterator:
     """The warehouse opened read-write under the writer lock (waits up to a minute for a running ingest)."""
-    from pipelines.lib import ingest
-    from pipelines.lib.warehouse import writer_lock
+    from pipelines.lib.load.connection import open_warehouse, writer_lock
 
     with writer_lock(path, timeout=60):
         # Analyst views are (re)built only by the Dagster graph, behind the blocking structural checks.
-        con = ingest.open_warehouse(path, analyst_views=False)
+        con = open_warehouse(path, analyst_views=False)
         try:
             yield con
         finally:
@@ -155,7 +154,7 @@ def _writable_warehouse(path: Path) -> Iterator:
 
 
 def cmd_check(args) -> int:
-    from pipelines.lib import quality
+    from pipelines.lib.judge import quality
 
     path = _existing_warehouse(args)
     if path is None:
@@ -177,7 +176,7 @@ def cmd_check(args) -> int:
 
 
 def cmd_review(args) -> int:
-    from pipelines.lib.reviews import ReviewError, record_review
+    from pipelines.lib.judge.reviews import ReviewError, record_review
 
     path = _existing_warehouse(args)
     if path is None:
@@ -194,7 +193,8 @@ def cmd_review(args) -> int:
 
 
 def cmd_report(args) -> int:
-    from pipelines.lib import quality, quality_report
+    from pipelines.lib.judge import quality
+    from pipelines.lib.serve import quality_report
 
     path = _existing_warehouse(args)
     if path is None:
@@ -220,8 +220,8 @@ def cmd_export(args) -> int:
     """Write the contract relations and analyst views as Parquet/CSV, partitioned by year."""
     import duckdb
 
-    from pipelines.lib import export, ingest
-    from pipelines.lib.warehouse import WarehouseBusy, writer_lock
+    from pipelines.lib.load.connection import WarehouseBusy, open_warehouse, writer_lock
+    from pipelines.lib.serve import export
 
     path = _existing_warehouse(args)
     if path is None:
@@ -231,7 +231,7 @@ def cmd_export(args) -> int:
         con.close()
         try:
             with writer_lock(path, timeout=60):
-                ingest.open_warehouse(path).close()
+                open_warehouse(path).close()
         except WarehouseBusy as e:
             print(f"gongkai: {e}", file=sys.stderr)
             return 3

@@ -1,15 +1,25 @@
 #!/usr/bin/env bash
-# Installs Gongkai and its dependencies into the current Python (use a venv if you prefer one).
+# Installs Gongkai into the checkout's own virtual environment (.venv): nothing is written outside the checkout,
+# so it works on a stock Debian/Ubuntu Python that refuses global pip installs (PEP 668).
+# Usage: scripts/setup.sh [EXTRAS]   e.g. scripts/setup.sh dev
 set -euo pipefail
 cd "$(dirname "$0")/.."
+extras=${1:-}
 PY=${PYTHON:-python3}
-"$PY" -m pip install --quiet --disable-pip-version-check -e '.[dev]'
-# pyenv puts a bash shim named `gongkai` first on PATH; tools that read the command's interpreter from its
-# first line (e.g. the contract check) need the real script, so link it where PATH finds it.
-bin_dir=$("$PY" -c 'import sysconfig; print(sysconfig.get_path("scripts"))')
-shim=$(command -v gongkai || true)
-if [[ -n $shim ]] && head -1 "$shim" | grep -q bash && [[ -x $bin_dir/gongkai ]] && [[ -w /usr/local/bin ]]; then
-  ln -sf "$bin_dir/gongkai" /usr/local/bin/gongkai
-  rm -f "$shim"
-  hash -r
+if [[ ! -x .venv/bin/python ]]; then
+  if ! "$PY" -m venv .venv 2>/dev/null; then
+    rm -rf .venv
+    echo "setup: '$PY -m venv' failed. On Debian/Ubuntu install the venv module first: apt-get install python3-venv" >&2
+    exit 1
+  fi
+fi
+spec=.
+[[ -n $extras ]] && spec=".[$extras]"
+# Reinstall only when the project's dependency list changed since the last install.
+stamp=.venv/.gongkai-installed
+want=$(cat pyproject.toml | sha256sum | cut -c1-16)-$extras
+if [[ ! -f $stamp ]] || ! grep -qx -- "$want" "$stamp"; then
+  .venv/bin/python -m pip install --quiet --disable-pip-version-check --upgrade pip
+  .venv/bin/python -m pip install --quiet --disable-pip-version-check -e "$spec"
+  echo "$want" >"$stamp"
 fi

@@ -6,18 +6,19 @@ from pathlib import Path
 
 import duckdb
 
-from pipelines.lib import ingest, quality
-from pipelines.lib import warehouse as wh
+from pipelines.lib.judge import quality
+from pipelines.lib.load import connection, documents, loader
+from pipelines.lib.read import fanout
 
 
 def ingest_inbox(inbox: Path, warehouse: Path) -> duckdb.DuckDBPyConnection:
     """scan -> parse -> load -> validate, as the Dagster assets do; returns an open connection."""
-    con = ingest.open_warehouse(warehouse)
-    wh.scan_inbox(con, inbox)
-    pending = ingest.pending_documents(con)
-    staging = ingest.staging_dir(warehouse)
-    ingest.parse_pending(pending, inbox, staging)
-    ingest.load_staged(con, pending, staging)
+    con = connection.open_warehouse(warehouse)
+    documents.scan_inbox(con, inbox)
+    pending = documents.pending_documents(con)
+    staging = fanout.staging_dir(warehouse)
+    fanout.parse_pending(pending, inbox, staging)
+    loader.load_staged(con, pending, staging)
     quality.refresh_quality(con)
     return con
 

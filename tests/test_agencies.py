@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from pipelines.lib.agencies import AgencyInfo, resolve_agency
 from pipelines.lib.codes import code_labels, load_codes, sectors
+from pipelines.lib.harmonize.agencies import AgencyInfo, resolve_agency
 
 # (printed name, adcode, admin_level, sector, region_name), checked by hand against GB/T 2260.
 CORPUS = [

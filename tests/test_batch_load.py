@@ -7,9 +7,10 @@ import json
 from dataclasses import replace
 from pathlib import Path
 
-from pipelines.lib import ingest
+from pipelines.lib.load import connection, loader
 from pipelines.lib.model import Fact
-from pipelines.lib.parse import PARSER_VERSION
+from pipelines.lib.read import fanout
+from pipelines.lib.read.parse import PARSER_VERSION
 from tests.test_rules import clean_report
 
 
@@ -26,8 +27,8 @@ def _documents(con, items: list[tuple[str, str]]) -> None:
 
 
 def test_a_bad_report_is_quarantined_and_the_rest_of_its_batch_loads(tmp_path: Path) -> None:
-    con = ingest.open_warehouse(tmp_path / "w.duckdb")
-    staging = ingest.staging_dir(tmp_path / "w.duckdb")
+    con = connection.open_warehouse(tmp_path / "w.duckdb")
+    staging = fanout.staging_dir(tmp_path / "w.duckdb")
     good = [replace(clean_report(sha=f"{k:x}" * 64, agency=f"杭州市第{k}局"), source_file=f"r{k}.txt") for k in range(1, 6)]
     # a code outside codes.yaml (as a stale parser would stage) and a template the schema refuses
     unknown = replace(clean_report(sha="a" * 64, agency="杭州市甲局"), source_file="bad-code.txt")
@@ -37,7 +38,7 @@ def test_a_bad_report_is_quarantined_and_the_rest_of_its_batch_loads(tmp_path: P
     reports = good[:2] + [unknown] + good[2:4] + [bad_template] + good[4:]
     items = [_stage(staging, r) for r in reports]
     _documents(con, items)
-    stats = ingest.load_staged(con, items, staging, batch_size=4)
+    stats = loader.load_staged(con, items, staging, batch_size=4)
     assert sorted(stats.quarantined) == [("bad-code.txt", "load_failed"), ("bad-template.txt", "load_failed")]
     assert len(stats.loaded) == 5
     loaded = con.execute("SELECT h.source_file, count(*) FROM report_history h JOIN facts f USING (report_id) "
@@ -52,13 +53,13 @@ def test_a_bad_report_is_quarantined_and_the_rest_of_its_batch_loads(tmp_path: P
 
 
 def test_acceptance_order_is_inbox_order_within_and_across_batches(tmp_path: Path) -> None:
-    con = ingest.open_warehouse(tmp_path / "w.duckdb")
-    staging = ingest.staging_dir(tmp_path / "w.duckdb")
+    con = connection.open_warehouse(tmp_path / "w.duckdb")
+    staging = fanout.staging_dir(tmp_path / "w.duckdb")
     # three versions of one agency-year, in inbox order: the last must win
     versions = [replace(clean_report(sha=c * 64), source_file=f"v{k}.txt") for k, c in enumerate("cde", 1)]
     items = [_stage(staging, r) for r in versions]
     _documents(con, items)
-    ingest.load_staged(con, items, staging, batch_size=2)
+    loader.load_staged(con, items, staging, batch_size=2)
     assert con.execute("SELECT source_file FROM reports").fetchall() == [("v3.txt",)]
     seqs = con.execute("SELECT source_file FROM report_history ORDER BY accepted_seq").fetchall()
     assert seqs == [("v1.txt",), ("v2.txt",), ("v3.txt",)]

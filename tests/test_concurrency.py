@@ -91,7 +91,7 @@ def test_gongkai_sql_is_read_only(tmp_path: Path) -> None:
 HOLDER = """
 import sys, time
 from pathlib import Path
-from pipelines.lib.warehouse import writer_lock
+from pipelines.lib.load.connection import writer_lock
 with writer_lock(Path(sys.argv[1])):
     print("HELD", flush=True)
     sys.stdin.readline()  # hold until the test says so
@@ -100,8 +100,8 @@ with writer_lock(Path(sys.argv[1])):
 
 def test_assets_wait_for_the_writer_lock(tmp_path: Path) -> None:
     """A Dagster run (its assets take the lock per step) waits for another writer; nested use in one process is free."""
-    from pipelines.lib import ingest
-    from pipelines.lib.warehouse import WarehouseBusy, writer_lock
+    from pipelines.lib.load import connection
+    from pipelines.lib.load.connection import WarehouseBusy, writer_lock
 
     warehouse = tmp_path / "w.duckdb"
     with writer_lock(warehouse), writer_lock(warehouse, timeout=0):  # re-entrant: the CLI holds it around the assets
@@ -111,11 +111,11 @@ def test_assets_wait_for_the_writer_lock(tmp_path: Path) -> None:
     try:
         assert holder.stdout is not None and holder.stdin is not None
         assert holder.stdout.readline().strip() == "HELD"
-        with pytest.raises(WarehouseBusy), ingest.locked_warehouse(warehouse, wait=0):
+        with pytest.raises(WarehouseBusy), connection.locked_warehouse(warehouse, wait=0):
             pass
         holder.stdin.write("\n")
         holder.stdin.flush()
-        with ingest.locked_warehouse(warehouse, wait=120) as con:  # waits for the holder, then opens
+        with connection.locked_warehouse(warehouse, wait=120) as con:  # waits for the holder, then opens
             assert con.execute("SELECT count(*) FROM documents").fetchall() == [(0,)]
     finally:
         if holder.poll() is None:

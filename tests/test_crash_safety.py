@@ -15,8 +15,9 @@ import duckdb
 import pytest
 from gen_reports import write_reports
 
-from pipelines.lib import ingest, quality
-from pipelines.lib import warehouse as wh
+from pipelines.lib.judge import quality
+from pipelines.lib.load import connection, documents, loader
+from pipelines.lib.read import fanout
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -33,13 +34,13 @@ TABLES = {
 
 def run_pipeline(inbox: Path, warehouse: Path, workers: int = 2, with_quality: bool = True) -> int:
     """The whole pipeline through the lib functions the Dagster assets call; returns how many documents it parsed."""
-    con = ingest.open_warehouse(warehouse)
+    con = connection.open_warehouse(warehouse)
     try:
-        wh.scan_inbox(con, inbox)
-        pending = ingest.pending_documents(con)
-        staging = ingest.staging_dir(warehouse)
-        parsed = ingest.parse_pending(pending, inbox, staging, workers=workers).parsed
-        ingest.load_staged(con, pending, staging)
+        documents.scan_inbox(con, inbox)
+        pending = documents.pending_documents(con)
+        staging = fanout.staging_dir(warehouse)
+        parsed = fanout.parse_pending(pending, inbox, staging, workers=workers).parsed
+        loader.load_staged(con, pending, staging)
         if with_quality:
             quality.refresh_quality(con)
     finally:
@@ -63,7 +64,7 @@ def snapshot(warehouse: Path) -> dict[str, list[tuple]]:
 
 def assert_no_partial_reports(warehouse: Path) -> int:
     """Every report in report_history has exactly the facts its staged JSON holds; returns the report count."""
-    staging = ingest.staging_dir(warehouse)
+    staging = fanout.staging_dir(warehouse)
     con = duckdb.connect(str(warehouse), read_only=True)
     try:
         rows = con.execute("SELECT h.report_id, h.sha256, count(f.report_id) FROM report_history h "
@@ -95,16 +96,17 @@ def test_same_inbox_twice_gives_identical_warehouse(tmp_path: Path) -> None:
 KILL_CHILD = """
 import sys
 from pathlib import Path
-from pipelines.lib import ingest, warehouse as wh
+from pipelines.lib.load import connection, documents, loader
+from pipelines.lib.read import fanout
 inbox, warehouse = Path(sys.argv[1]), Path(sys.argv[2])
-con = ingest.open_warehouse(warehouse)
-wh.scan_inbox(con, inbox)
-pending = ingest.pending_documents(con)
-staging = ingest.staging_dir(warehouse)
-ingest.parse_pending(pending, inbox, staging, workers=2)
+con = connection.open_warehouse(warehouse)
+documents.scan_inbox(con, inbox)
+pending = documents.pending_documents(con)
+staging = fanout.staging_dir(warehouse)
+fanout.parse_pending(pending, inbox, staging, workers=2)
 print("PARSED", len(pending), flush=True)
 for i, item in enumerate(pending, 1):  # load_staged one item at a time, to report progress per report
-    ingest.load_staged(con, [item], staging)
+    loader.load_staged(con, [item], staging)
     print("LOADED", i, flush=True)
 con.close()
 print("DONE", flush=True)
@@ -155,26 +157,26 @@ def test_quality_is_reevaluated_only_after_a_load(tmp_path: Path) -> None:
     inbox, warehouse = tmp_path / "inbox", tmp_path / "w.duckdb"
     write_reports(inbox, 3, seed=4)
     run_pipeline(inbox, warehouse, workers=1, with_quality=False)
-    con = ingest.open_warehouse(warehouse)
-    assert not ingest.quality_is_current(con)  # loaded, never judged
+    con = connection.open_warehouse(warehouse)
+    assert not quality.quality_is_current(con)  # loaded, never judged
     con.close()
     time.sleep(1.1)  # timestamps are whole seconds: a load in the evaluation's second counts as newer
-    con = ingest.open_warehouse(warehouse)
+    con = connection.open_warehouse(warehouse)
     try:
         quality.refresh_quality(con)
-        assert ingest.quality_is_current(con)
-        wh.scan_inbox(con, inbox)
-        assert ingest.quality_is_current(con)  # a scan that finds nothing new changes nothing
+        assert quality.quality_is_current(con)
+        documents.scan_inbox(con, inbox)
+        assert quality.quality_is_current(con)  # a scan that finds nothing new changes nothing
     finally:
         con.close()
     time.sleep(1.1)
     write_reports(inbox / "more", 4, seed=5)  # the first 3 are the same agency-years, new numbers: revisions
-    con = ingest.open_warehouse(warehouse)
+    con = connection.open_warehouse(warehouse)
     try:
-        wh.scan_inbox(con, inbox)
-        pending = ingest.pending_documents(con)
-        ingest.parse_pending(pending, inbox, ingest.staging_dir(warehouse), timeout=0)
-        ingest.load_staged(con, pending, ingest.staging_dir(warehouse))
-        assert not ingest.quality_is_current(con)
+        documents.scan_inbox(con, inbox)
+        pending = documents.pending_documents(con)
+        fanout.parse_pending(pending, inbox, fanout.staging_dir(warehouse), timeout=0)
+        loader.load_staged(con, pending, fanout.staging_dir(warehouse))
+        assert not quality.quality_is_current(con)
     finally:
         con.close()

@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from pipelines.lib.extract import crawler_text
-from pipelines.lib.extract.crawler_text import enumerate_splits, read_crawler_text
 from pipelines.lib.model import DocumentRejected, ParsedReport, Quarantined
-from pipelines.lib.parse import build_report, parse_document
+from pipelines.lib.read.extract import crawler_text
+from pipelines.lib.read.extract.crawler_text import enumerate_splits, read_crawler_text
+from pipelines.lib.read.parse import build_report, parse_document
 from tests.helpers import failing_rules, ingest_inbox
 
 REPO = Path(__file__).resolve().parents[1]

@@ -14,10 +14,10 @@ import pytest
 from docx.opc.constants import RELATIONSHIP_TYPE as RT
 
 from pipelines.lib.codes import load_codes
-from pipelines.lib.extract import docx as docx_reader
-from pipelines.lib.extract.docx import read_docx_bytes
 from pipelines.lib.model import ParsedReport, Quarantined
-from pipelines.lib.parse import parse_document
+from pipelines.lib.read.extract import docx as docx_reader
+from pipelines.lib.read.extract.docx import read_docx_bytes
+from pipelines.lib.read.parse import parse_document
 
 T3_COLS = ["natural_person", "commercial_enterprise", "research_institution", "public_interest_org",
            "legal_service_org", "other_org", "total"]

@@ -9,16 +9,17 @@ import pytest
 from test_views import REPORTS
 
 from pipelines.cli import main
-from pipelines.lib import export, ingest, quality
-from pipelines.lib import warehouse as wh
+from pipelines.lib.judge import quality
+from pipelines.lib.load import connection, loader
+from pipelines.lib.serve import export
 
 
 @pytest.fixture(scope="module")
 def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("export") / "w.duckdb"
-    con = ingest.open_warehouse(path)
+    con = connection.open_warehouse(path)
     for rep in REPORTS:
-        wh.load_report(con, rep)
+        loader.load_report(con, rep)
     quality.refresh_quality(con)
     con.close()
     return path
@@ -67,8 +68,8 @@ def test_export_rejects_unknown_format(warehouse: Path, tmp_path: Path) -> None:
 
 def test_export_adds_missing_views_to_an_older_warehouse(tmp_path: Path) -> None:
     path = tmp_path / "old.duckdb"
-    con = ingest.open_warehouse(path)
-    wh.load_report(con, REPORTS[0])
+    con = connection.open_warehouse(path)
+    loader.load_report(con, REPORTS[0])
     con.execute("DROP VIEW agency_year_change")
     con.execute("DROP VIEW report_metrics")  # as if built before the analyst views existed
     con.close()

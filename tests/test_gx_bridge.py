@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from pipelines.lib.gx_bridge import GXEvaluationError, load_suite, run_suite
+from pipelines.lib.judge.gx_bridge import GXEvaluationError, load_suite, run_suite
 
 
 def test_gx_finds_the_unequal_rows() -> None:

@@ -15,10 +15,10 @@ import duckdb
 import pytest
 from gen_reports import report_texts
 
-from pipelines.lib import ingest
-from pipelines.lib import warehouse as wh
+from pipelines.lib.load import connection, documents, loader
 from pipelines.lib.model import ParsedReport, Quarantined
-from pipelines.lib.parse import parse_document
+from pipelines.lib.read import fanout
+from pipelines.lib.read.parse import parse_document
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = Path(__file__).resolve().parents[2] / "shared"
@@ -27,13 +27,13 @@ GOOD = 2  # valid reports beside every hostile file
 
 def run(inbox: Path, warehouse: Path, **parse_kw) -> None:
     """scan -> parse -> load through the lib functions the assets call (no quality: not under test here)."""
-    con = ingest.open_warehouse(warehouse)
+    con = connection.open_warehouse(warehouse)
     try:
-        wh.scan_inbox(con, inbox)
-        pending = ingest.pending_documents(con)
-        staging = ingest.staging_dir(warehouse)
-        ingest.parse_pending(pending, inbox, staging, **parse_kw)
-        ingest.load_staged(con, pending, staging)
+        documents.scan_inbox(con, inbox)
+        pending = documents.pending_documents(con)
+        staging = fanout.staging_dir(warehouse)
+        fanout.parse_pending(pending, inbox, staging, **parse_kw)
+        loader.load_staged(con, pending, staging)
     finally:
         con.close()
 
@@ -236,8 +236,8 @@ def test_file_renamed_after_scan_before_parse(inbox: Path, tmp_path: Path) -> No
     """A run killed after the scan, then a rename: the next run reads the document from its new name."""
     (inbox / "first.txt").write_bytes(report_bytes(seed=12))
     warehouse = tmp_path / "w.duckdb"
-    con = ingest.open_warehouse(warehouse)
-    wh.scan_inbox(con, inbox)
+    con = connection.open_warehouse(warehouse)
+    documents.scan_inbox(con, inbox)
     con.close()
     (inbox / "first.txt").rename(inbox / "second.txt")
     assert check(inbox, tmp_path, ["second.txt"])["second.txt"][0] == "loaded"
@@ -284,4 +284,4 @@ def test_parser_that_spins_is_stopped_by_the_time_limit(inbox: Path, tmp_path: P
 
 def test_timeout_is_configurable_from_env(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("GONGKAI_PARSE_TIMEOUT_S", "7.5")
-    assert ingest.parse_timeout_from_env() == 7.5
+    assert fanout.parse_timeout_from_env() == 7.5

@@ -16,6 +16,6 @@ def test_no_dagster_import_in_lib_sources() -> None:
 
 
 def test_lib_imports_without_loading_dagster() -> None:
-    code = ("import sys, pipelines.lib.parse, pipelines.lib.warehouse, pipelines.lib.ingest, pipelines.lib.quality; "
+    code = ("import sys, pipelines.lib.read.fanout, pipelines.lib.load.loader, pipelines.lib.load.documents, pipelines.lib.judge.quality, pipelines.lib.serve.export; "
             "sys.exit(1 if 'dagster' in sys.modules else 0)")
     assert subprocess.run([sys.executable, "-c", code], check=False).returncode == 0

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from pipelines.lib.extract.markdown import read_markdown_bytes
 from pipelines.lib.model import ParsedReport, Quarantined
-from pipelines.lib.parse import parse_document
+from pipelines.lib.read.extract.markdown import read_markdown_bytes
+from pipelines.lib.read.parse import parse_document
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 REAL = SHARED / "corpus" / "real"

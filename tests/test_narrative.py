@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pipelines.lib.narrative import Statement, choose_reading, t2_statements
+from pipelines.lib.read.narrative import Statement, choose_reading, t2_statements
 
 COLS_2021 = ["issued", "repealed", "in_force"]
 

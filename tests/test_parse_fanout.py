@@ -11,7 +11,7 @@ import dagster as dg
 import duckdb
 
 from pipelines.definitions import resolved_ingest_job
-from pipelines.lib.ingest import batches, staging_dir
+from pipelines.lib.read.fanout import batches, staging_dir
 from tests.conftest import corpus_file
 
 SAMPLE = Path(__file__).resolve().parents[1] / "data" / "inbox"

@@ -9,11 +9,11 @@ from pathlib import Path
 import pymupdf
 import pytest
 
-from pipelines.lib.extract import pdf as pdf_reader
-from pipelines.lib.extract.pdf import read_pdf_bytes
-from pipelines.lib.interpret import classify_grid, group_tables, interpret_t3
+from pipelines.lib.harmonize.interpret import classify_grid, group_tables, interpret_t3
 from pipelines.lib.model import DocumentRejected, ParsedReport, Quarantined
-from pipelines.lib.parse import READERS, parse_document
+from pipelines.lib.read.extract import pdf as pdf_reader
+from pipelines.lib.read.extract.pdf import read_pdf_bytes
+from pipelines.lib.read.parse import READERS, parse_document
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 REAL = SHARED / "corpus" / "real"

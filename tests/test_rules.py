@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from pipelines.lib import ingest, quality
-from pipelines.lib import warehouse as wh
 from pipelines.lib.codes import load_codes
-from pipelines.lib.interpret import derive_other_total
+from pipelines.lib.harmonize.interpret import derive_other_total
+from pipelines.lib.judge import quality
+from pipelines.lib.load import connection, loader
 from pipelines.lib.model import Fact, ParsedReport
 
 COLS = list(load_codes().requester_types)
@@ -44,9 +44,9 @@ def set_cell(rep: ParsedReport, table: str, row: str, col: str, value: float, *,
 
 
 def evaluate(tmp_path: Path, *reports: ParsedReport) -> dict[tuple[str, str], bool | None]:
-    con = ingest.open_warehouse(tmp_path / "w.duckdb")
+    con = connection.open_warehouse(tmp_path / "w.duckdb")
     for rep in reports:
-        wh.load_report(con, rep)
+        loader.load_report(con, rep)
     quality.refresh_quality(con)
     rows = con.execute("SELECT rule_id, scope, passed FROM quality_results WHERE rule_id LIKE 'R_\\_%' ESCAPE '\\' "
                        "AND rule_id IN ('R1_flow','R2_outcomes','R3_requesters','R4_review_totals')").fetchall()
@@ -86,8 +86,8 @@ def test_blank_total_is_not_assessable(tmp_path: Path) -> None:
 
 def test_broken_report_loads_as_printed(tmp_path: Path) -> None:
     rep = set_cell(clean_report(), "T3", "granted", "natural_person", 99)
-    con = ingest.open_warehouse(tmp_path / "w.duckdb")
-    wh.load_report(con, rep)
+    con = connection.open_warehouse(tmp_path / "w.duckdb")
+    loader.load_report(con, rep)
     got = con.execute("SELECT value FROM request_facts WHERE row_code = 'granted' AND requester_type = 'natural_person'"
                       ).fetchall()
     assert got == [(99,)]

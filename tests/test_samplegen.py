@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from pipelines.lib.model import ParsedReport
-from pipelines.lib.parse import parse_document
+from pipelines.lib.read.parse import parse_document
 from pipelines.samplegen.cli import main as cli_main
 from pipelines.samplegen.cli import plan_samples
 from pipelines.samplegen.layout import T3_COLUMNS
@@ -94,12 +94,12 @@ def test_blank_zeros_print_blank_cells():
 def _reader_missing(fmt: str) -> str | None:
     if fmt in ("txt", "html"):
         return None
-    if importlib.util.find_spec(f"pipelines.lib.extract.{fmt}") is None:
-        return f"pipelines.lib.extract.{fmt} (the {fmt.upper()} reader) does not exist yet"
-    from pipelines.lib.parse import READERS
+    if importlib.util.find_spec(f"pipelines.lib.read.extract.{fmt}") is None:
+        return f"pipelines.lib.read.extract.{fmt} (the {fmt.upper()} reader) does not exist yet"
+    from pipelines.lib.read.parse import READERS
 
     if fmt not in READERS:
-        return f"pipelines.lib.extract.{fmt} exists but does not register a reader (import failed or no register())"
+        return f"pipelines.lib.read.extract.{fmt} exists but does not register a reader (import failed or no register())"
     return None
 
 

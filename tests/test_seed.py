@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 
 from pipelines.lib.model import ParsedReport
-from pipelines.lib.parse import parse_document
+from pipelines.lib.read.parse import parse_document
 from tests.conftest import corpus_file
 
 ORGS = ["commercial_enterprise", "research_institution", "public_interest_org", "legal_service_org", "other_org"]

@@ -19,9 +19,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from pipelines.lib import ingest, quality
-from pipelines.lib import warehouse as wh
 from pipelines.lib.codes import load_codes
+from pipelines.lib.judge import quality
+from pipelines.lib.load import connection, loader
 from pipelines.lib.model import Fact, ParsedReport
 
 REPO = Path(__file__).resolve().parents[1]
@@ -109,16 +109,16 @@ REPORTS = [
 
 @pytest.fixture(scope="module")
 def con(tmp_path_factory: pytest.TempPathFactory) -> duckdb.DuckDBPyConnection:
-    c = ingest.open_warehouse(tmp_path_factory.mktemp("views") / "w.duckdb")
+    c = connection.open_warehouse(tmp_path_factory.mktemp("views") / "w.duckdb")
     for rep in REPORTS:
-        wh.load_report(c, rep)
+        loader.load_report(c, rep)
     quality.refresh_quality(c)
     yield c
     c.close()
 
 
 def rid(rep: ParsedReport) -> str:
-    return wh.report_id_for(rep.sha256)
+    return loader.report_id_for(rep.sha256)
 
 
 def one(con: duckdb.DuckDBPyConnection, sql: str, params: list | None = None) -> tuple:
@@ -166,7 +166,7 @@ def test_revision_newest_wins_and_history_keeps_the_old(con) -> None:
 
 
 def test_revision_loaded_again_does_not_duplicate(con) -> None:
-    wh.load_report(con, REPORTS[2])  # the same document again: same report_id, still newest
+    loader.load_report(con, REPORTS[2])  # the same document again: same report_id, still newest
     assert one(con, "SELECT count(*) FROM report_versions WHERE agency_id = '330200:公安局' AND year = 2020")[0] == 2
     assert one(con, "SELECT report_id FROM reports WHERE agency_id = '330200:公安局' AND year = 2020")[0] \
         == rid(REPORTS[2])
@@ -341,18 +341,18 @@ def test_loaded_reports_follow_the_agency_dimension(con) -> None:
     division data or the sector taxonomy changed)."""
     con.execute("UPDATE report_history SET agency_id = 'stale', adcode = NULL, sector = NULL WHERE report_id = ?",
                 [rid(REPORTS[0])])
-    wh.apply_schema(con)  # the resolver's inputs did not change: nothing is re-resolved (it costs seconds at scale)
+    connection.apply_schema(con)  # the resolver's inputs did not change: nothing is re-resolved (it costs seconds at scale)
     assert one(con, "SELECT agency_id FROM report_history WHERE report_id = ?", [rid(REPORTS[0])]) == ("stale",)
     con.execute("UPDATE warehouse_meta SET value = 'old' WHERE key = 'agency_resolver'")  # as after a data update
-    wh.apply_schema(con)
-    wh.apply_views(con)  # as ingest.open_warehouse does: the seeded tables get their comments back
+    connection.apply_schema(con)
+    connection.apply_views(con)  # as connection.open_warehouse does: the seeded tables get their comments back
     assert one(con, "SELECT agency_id, adcode, sector FROM report_history WHERE report_id = ?",
                [rid(REPORTS[0])]) == ("330200:公安局", "330200", "public_security")
 
 
 def test_data_dictionary_covers_every_relation_code_and_rule(con) -> None:
-    from pipelines.lib import dictionary, export
-    from pipelines.lib.quality import rule_ids
+    from pipelines.lib.judge.quality import rule_ids
+    from pipelines.lib.serve import dictionary, export
 
     page = dictionary.render(con)
     for rel in export.RELATIONS:

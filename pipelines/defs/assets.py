@@ -8,8 +8,10 @@ import dagster as dg
 import polars as pl
 
 from pipelines.defs.resources import GongkaiSettings
-from pipelines.lib import ingest, quality, quality_report
-from pipelines.lib import warehouse as wh
+from pipelines.lib.judge import quality
+from pipelines.lib.load import connection, documents, loader
+from pipelines.lib.read import fanout
+from pipelines.lib.serve import quality_report
 
 GROUP = "gongkai"
 
@@ -17,9 +19,9 @@ GROUP = "gongkai"
 @dg.asset(group_name=GROUP, kinds={"python", "duckdb"},
           description="Every file under the inbox, hashed (sha256) and recorded as a document by content.")
 def inbox_documents(context: dg.AssetExecutionContext, gongkai: GongkaiSettings) -> dg.MaterializeResult:
-    with ingest.locked_warehouse(gongkai.warehouse_path) as con:  # writer lock: waits for another ingest
-        scan = wh.scan_inbox(con, gongkai.inbox_path)
-        pending = len(ingest.pending_documents(con))
+    with connection.locked_warehouse(gongkai.warehouse_path) as con:  # writer lock: waits for another ingest
+        scan = documents.scan_inbox(con, gongkai.inbox_path)
+        pending = len(documents.pending_documents(con))
     context.log.info(f"inbox: {scan.files} files, {scan.documents} documents, {pending} to parse")
     return dg.MaterializeResult(metadata={
         "files_seen": scan.files, "documents_seen": scan.documents, "documents_new": len(scan.new_documents),
@@ -36,9 +38,9 @@ def inbox_documents(context: dg.AssetExecutionContext, gongkai: GongkaiSettings)
 @dg.op(ins={"after_scan": dg.In(dg.Nothing)}, out=dg.DynamicOut(list),
        description="Lists the documents this parser version has not yet parsed and cuts them into batches.")
 def plan_parse_batches(context: dg.OpExecutionContext, gongkai: GongkaiSettings):
-    with ingest.locked_warehouse(gongkai.warehouse_path, read_only=True) as con:  # waits for a writer
-        pending = ingest.pending_documents(con)
-    batches = ingest.batches(pending, gongkai.parse_batch_size)
+    with connection.locked_warehouse(gongkai.warehouse_path, read_only=True) as con:  # waits for a writer
+        pending = documents.pending_documents(con)
+    batches = fanout.batches(pending, gongkai.parse_batch_size)
     context.log.info(f"{len(pending)} documents to parse in {len(batches)} batch(es)")
     for k, batch in enumerate(batches):
         yield dg.DynamicOutput(batch, mapping_key=f"batch_{k:05d}")
@@ -46,8 +48,8 @@ def plan_parse_batches(context: dg.OpExecutionContext, gongkai: GongkaiSettings)
 
 @dg.op(description="Parses one batch of documents (stateless, in GONGKAI_PARSE_WORKERS processes) to staged JSON.")
 def parse_batch(context: dg.OpExecutionContext, gongkai: GongkaiSettings, batch: list) -> dict:
-    stats = ingest.parse_pending(batch, gongkai.inbox_path,
-                                 ingest.staging_dir(gongkai.warehouse_path), workers=gongkai.parse_workers,
+    stats = fanout.parse_pending(batch, gongkai.inbox_path,
+                                 fanout.staging_dir(gongkai.warehouse_path), workers=gongkai.parse_workers,
                                  max_bytes=gongkai.max_file_mb * 1024 * 1024, progress=context.log.info)
     return {"parsed": stats.parsed, "reused": stats.reused, "report": stats.kinds["report"],
             "quarantine": stats.kinds["quarantine"], "seconds": stats.seconds}
@@ -75,9 +77,9 @@ def parsed_documents(inbox_documents):
           description="Parsed reports loaded into the warehouse, one transaction per report (facts and report "
                       "together); unreadable documents into quarantine.")
 def warehouse_reports(context: dg.AssetExecutionContext, gongkai: GongkaiSettings) -> dg.MaterializeResult:
-    with ingest.locked_warehouse(gongkai.warehouse_path) as con:  # writer lock: waits for another ingest
-        pending = ingest.pending_documents(con)
-        stats = ingest.load_staged(con, pending, ingest.staging_dir(gongkai.warehouse_path), progress=context.log.info)
+    with connection.locked_warehouse(gongkai.warehouse_path) as con:  # writer lock: waits for another ingest
+        pending = documents.pending_documents(con)
+        stats = loader.load_staged(con, pending, fanout.staging_dir(gongkai.warehouse_path), progress=context.log.info)
         totals = con.execute("SELECT (SELECT count(*) FROM reports), (SELECT count(*) FROM quarantine), "
                              "(SELECT count(*) FROM facts)").fetchall()[0]
         reasons = Counter(r for _, r in stats.quarantined)
@@ -96,10 +98,10 @@ def warehouse_reports(context: dg.AssetExecutionContext, gongkai: GongkaiSetting
                       "report in quality_results. Metadata: the quality scorecard and a failures chart.")
 def quality_results(context: dg.AssetExecutionContext, gongkai: GongkaiSettings) -> dg.MaterializeResult:
     docs_dir = quality.gx_docs_dir(gongkai.warehouse_path)
-    with ingest.locked_warehouse(gongkai.warehouse_path) as con:  # writer lock: waits for another ingest
+    with connection.locked_warehouse(gongkai.warehouse_path) as con:  # writer lock: waits for another ingest
         # Nothing loaded and no rule changed since the last evaluation: the stored results stand, and a
         # no-change nightly run stays flat instead of re-judging the whole corpus (issue 6).
-        reevaluated = not ingest.quality_is_current(con) or not (docs_dir / "index.html").exists()
+        reevaluated = not quality.quality_is_current(con) or not (docs_dir / "index.html").exists()
         if reevaluated:
             quality.refresh_quality(con, docs_dir=docs_dir)
         total, failed, na = con.execute("SELECT count(*), count(*) FILTER (WHERE NOT passed), "
@@ -127,8 +129,8 @@ def quality_results(context: dg.AssetExecutionContext, gongkai: GongkaiSettings)
           description="The analyst views (sql/views/020+). Built only when the blocking structural checks "
                       "(schema, codes, uniqueness) pass, so analysts never read views over a broken warehouse.")
 def analyst_views(context: dg.AssetExecutionContext, gongkai: GongkaiSettings) -> dg.MaterializeResult:
-    with ingest.locked_warehouse(gongkai.warehouse_path) as con:  # writer lock: waits for another ingest
-        applied = [f for f in wh.apply_views(con) if f >= wh.ANALYST_VIEWS_FROM]
+    with connection.locked_warehouse(gongkai.warehouse_path) as con:  # writer lock: waits for another ingest
+        applied = [f for f in connection.apply_views(con) if f >= connection.ANALYST_VIEWS_FROM]
     context.log.info(f"analyst views applied: {', '.join(applied)}")
     return dg.MaterializeResult(metadata={"view_files": dg.MetadataValue.json(applied)})
 

@@ -9,8 +9,8 @@ import dagster as dg
 
 from pipelines.defs.assets import quality_results
 from pipelines.defs.resources import GongkaiSettings
-from pipelines.lib import warehouse as wh
-from pipelines.lib.quality import blocking_rules, rule_descriptions, rule_ids
+from pipelines.lib.judge.quality import blocking_rules, rule_descriptions, rule_ids
+from pipelines.lib.load import connection
 
 FAILING_SQL = """
 SELECT coalesce(agency_name, '(warehouse-wide)'), year, scope, expected, observed, review_decision, review_reason
@@ -57,7 +57,7 @@ def build_checks() -> list[dg.AssetChecksDefinition]:
 
     @dg.multi_asset_check(specs=specs, name="quality_rules")
     def quality_rules(gongkai: GongkaiSettings):
-        con = wh.connect(gongkai.warehouse_path, read_only=True)
+        con = connection.connect(gongkai.warehouse_path, read_only=True)
         try:
             for r in rules:
                 yield _rule_result(con, r, r in blocking, texts.get(r, ""))

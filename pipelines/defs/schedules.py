@@ -13,7 +13,7 @@ import os
 import dagster as dg
 
 from pipelines.defs.resources import GongkaiSettings
-from pipelines.lib.warehouse import iter_inbox
+from pipelines.lib.load.documents import iter_inbox
 
 DEFAULT_NIGHTLY_CRON = "0 2 * * *"
 DEFAULT_NIGHTLY_TZ = "Asia/Shanghai"

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..lib.codes import load_codes
+from pipelines.lib.codes import load_codes
 
 T3_NOTE = "（本列数据的勾稽关系为：第一项加第二项之和，等于第三项加第四项之和）"
 T3_RESULTS = "三、本年度办理结果"

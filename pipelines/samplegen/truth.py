@@ -11,7 +11,8 @@ import random
 from collections import Counter
 from dataclasses import dataclass, field
 
-from ..lib.codes import load_codes
+from pipelines.lib.codes import load_codes
+
 from .layout import T3_COLUMNS, T4_PROCEEDINGS, T4_RESULTS
 
 Key = tuple[str, str, str]  # (table, row_code, col_code)

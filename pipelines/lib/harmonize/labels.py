@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from .normalize import normalize_label
+from pipelines.lib.harmonize.normalize import normalize_label
 
 REQUEST_ROW_PHRASES: list[tuple[str, tuple[str, ...]]] = [
     ("received_new", ("本年新收",)),

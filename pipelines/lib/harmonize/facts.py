@@ -6,8 +6,8 @@ from functools import cache
 
 import polars as pl
 
-from .codes import load_codes
-from .model import ParsedReport
+from pipelines.lib.codes import load_codes
+from pipelines.lib.model import ParsedReport
 
 FACT_SCHEMA = {
     "report_id": pl.String, "table_no": pl.String, "item": pl.String, "row_code": pl.String,

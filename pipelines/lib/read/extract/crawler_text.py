@@ -32,12 +32,12 @@ import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from ..codes import load_codes
-from ..grid import Grid
-from ..labels import T2_2019_PHRASES, T2_2021_PHRASES
-from ..model import DocumentRejected, UnresolvedRow
-from ..narrative import choose_reading, t2_statements
-from . import Extracted
+from pipelines.lib.codes import load_codes
+from pipelines.lib.harmonize.labels import T2_2019_PHRASES, T2_2021_PHRASES
+from pipelines.lib.model import DocumentRejected, UnresolvedRow
+from pipelines.lib.read.extract import Extracted
+from pipelines.lib.read.grid import Grid
+from pipelines.lib.read.narrative import choose_reading, t2_statements
 
 T3_WIDTH = 7
 T4_WIDTH = 15

@@ -7,15 +7,16 @@ that names it. Results are three-valued: passed, failed, or NULL when the scope 
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import duckdb
 import polars as pl
 
-from .codes import load_codes
-from .gx_bridge import EXPECTATIONS_DIR, GXSession, load_suite, run_suite
-from .harmonize import code_domain
-from .warehouse import now, read_sql
+from pipelines.lib.codes import load_codes
+from pipelines.lib.harmonize.facts import code_domain
+from pipelines.lib.judge.gx_bridge import EXPECTATIONS_DIR, GXSession, load_suite, run_suite
+from pipelines.lib.load.connection import SQL_DIR, now, read_sql
 
 QUALITY_SCHEMA = {
     "report_id": pl.String, "rule_id": pl.String, "scope": pl.String, "passed": pl.Boolean,
@@ -133,3 +134,29 @@ def refresh_quality(con: duckdb.DuckDBPyConnection, docs_dir: Path | None = None
     frame = evaluate_all(con, docs_dir)
     write_quality(con, frame, tuple(rule_ids()))
     return frame
+
+
+def quality_rule_files() -> list[Path]:
+    """What the quality results depend on besides the loaded reports: suites, shaping queries, judging code."""
+    from pipelines.lib.judge import gx_bridge
+
+    return [*sorted(gx_bridge.EXPECTATIONS_DIR.glob("*.json")), *sorted((SQL_DIR / "checks").glob("*.sql")),
+            Path(__file__), Path(gx_bridge.__file__)]
+
+
+def quality_is_current(con: duckdb.DuckDBPyConnection, rule_files: list[Path] | None = None) -> bool:
+    """True when quality_results was evaluated after the last report load and after the rules last changed.
+
+    Lets a nightly run that loaded nothing skip re-judging the whole corpus. Timestamps are whole
+    seconds, so a load in the same second as the evaluation counts as newer (re-evaluate: safe side).
+    """
+    loaded, evaluated = con.execute(
+        "SELECT (SELECT max(loaded_at) FROM report_history), (SELECT max(evaluated_at) FROM quality_results)"
+    ).fetchall()[0]
+    if loaded is None:
+        return evaluated is None  # nothing loaded, nothing to judge
+    if evaluated is None or loaded >= evaluated:
+        return False
+    files = quality_rule_files() if rule_files is None else rule_files
+    rules_changed = max((f.stat().st_mtime for f in files if f.exists()), default=0.0)
+    return rules_changed < evaluated.replace(tzinfo=dt.UTC).timestamp()

@@ -22,11 +22,11 @@ from dataclasses import dataclass, field
 
 import pymupdf
 
-from ..grid import Grid, GridCell
-from ..model import DocumentRejected
-from ..values import looks_numeric
-from . import Extracted
-from .pdf_text_layout import text_layout_grids
+from pipelines.lib.harmonize.values import looks_numeric
+from pipelines.lib.model import DocumentRejected
+from pipelines.lib.read.extract import Extracted
+from pipelines.lib.read.extract.pdf_text_layout import text_layout_grids
+from pipelines.lib.read.grid import Grid, GridCell
 
 MAX_PAGES = 200  # an annual report has a handful of pages; more is a compilation or a hostile file
 MAX_DRAWINGS_PER_PAGE = 20_000  # path items; beyond this a page is vector art (maps, charts), not a ruled table

@@ -11,9 +11,9 @@ import re
 
 from lxml import etree
 
-from ..grid import SpanCell, expand_spans
-from ..model import DocumentRejected
-from . import Extracted
+from pipelines.lib.model import DocumentRejected
+from pipelines.lib.read.extract import Extracted
+from pipelines.lib.read.grid import SpanCell, expand_spans
 
 _BLOCK_TAGS = ("br", "p", "div", "tr", "h1", "h2", "h3", "h4", "h5", "h6", "li", "table", "section", "title")
 _JS_STRING_RE = re.compile(r'"((?:[^"\\]|\\.){200,})"|\'((?:[^\'\\]|\\.){200,})\'|`((?:[^`\\]|\\.){200,})`', re.S)

@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from .normalize import nfkc, squash_spaces
+from pipelines.lib.harmonize.normalize import nfkc, squash_spaces
 
 # Printed placeholders that mean "nothing to report": stored as 0 with the blank flag.
 BLANK_MARKS = {"", "-", "--", "—", "——", "–", "/", "无", "空", "不适用", "N/A", "NA", "n/a", "×"}

@@ -7,12 +7,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .codes import load_codes
-from .grid import Grid, GridCell
-from .labels import T2_2019_PHRASES, T2_2021_PHRASES, match_request_row, match_t2_row
-from .model import DocumentRejected, Fact, UnresolvedRow
-from .normalize import normalize_label
-from .values import UnreadableCell, looks_numeric, parse_cell
+from pipelines.lib.codes import load_codes
+from pipelines.lib.harmonize.labels import T2_2019_PHRASES, T2_2021_PHRASES, match_request_row, match_t2_row
+from pipelines.lib.harmonize.normalize import normalize_label
+from pipelines.lib.harmonize.values import UnreadableCell, looks_numeric, parse_cell
+from pipelines.lib.model import DocumentRejected, Fact, UnresolvedRow
+from pipelines.lib.read.grid import Grid, GridCell
 
 T3_WIDTH = 7
 T4_WIDTH = 15

@@ -22,8 +22,8 @@ from functools import cache
 import duckdb
 import polars as pl
 
-from .codes import agency_abbreviations, region_aliases, sectors
-from .normalize import nfkc, normalize_label
+from pipelines.lib.codes import agency_abbreviations, region_aliases, sectors
+from pipelines.lib.harmonize.normalize import nfkc, normalize_label
 
 # Rows of the division table that group counties but are not places (北京市 市辖区, 重庆市 县).
 _PLACEHOLDERS = frozenset({"市辖区", "县", "省直辖县级行政区划", "自治区直辖县级行政区划"})
@@ -187,7 +187,7 @@ def resolver_fingerprint() -> str:
     import hashlib
     from pathlib import Path
 
-    from .codes import CODES_PATH
+    from pipelines.lib.codes import CODES_PATH
 
     h = hashlib.sha256(Path(__file__).read_bytes())
     h.update(CODES_PATH.read_bytes())

@@ -1,94 +1,45 @@
-"""The ingest stages as plain functions (the Dagster assets call these): scan, parse, load, validate.
+"""Parsing fanned out: stateless, parallel, each document under a time limit, results staged by content hash.
 
-Parsing is stateless and parallel: a few long-lived worker processes, each document under a time
-limit (a document that makes a reader spin, or crashes it, is quarantined; the run goes on). Its
-results are staged as JSON files named by content hash, so a crash between parse and load loses
-nothing and re-parses nothing. Loading is the single writer, one transaction per report.
+A few long-lived worker processes serve many documents (the normal case pays no spawn per document); a
+document that makes a reader spin, or crashes it, is quarantined and the run goes on. Results are staged
+as files named by content hash, so a crash between parse and load loses nothing and re-parses nothing.
 """
 
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
 import json
 import multiprocessing as mp
 import os
 import sys
 import time
 from collections import Counter, deque
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection, wait
 from pathlib import Path
 
-import duckdb
-
-from . import warehouse as wh
-from .model import ParsedReport, Quarantined
-from .parse import DEFAULT_MAX_BYTES, PARSER_VERSION, parse_document
+from pipelines.lib.model import ParsedReport, Quarantined
+from pipelines.lib.read.parse import DEFAULT_MAX_BYTES, PARSER_VERSION, parse_document
 
 Progress = Callable[[str], None]
 ParseFn = Callable[..., ParsedReport | Quarantined]
 
 DEFAULT_PARSE_TIMEOUT_S = 60.0
 
-
 def parse_timeout_from_env() -> float:
     """GONGKAI_PARSE_TIMEOUT_S: seconds one document may take to parse (0 = no limit, parse in process)."""
     return float(os.environ.get("GONGKAI_PARSE_TIMEOUT_S", DEFAULT_PARSE_TIMEOUT_S))
 
-
 def staging_dir(warehouse: Path) -> Path:
     return Path(warehouse).parent / "staging" / Path(warehouse).stem
-
-
-def open_warehouse(path: Path, *, analyst_views: bool = True) -> duckdb.DuckDBPyConnection:
-    """Open read-write with the schema and views applied (the Dagster graph leaves the analyst views to
-    its analyst_views asset, which the blocking structural checks guard)."""
-    con = wh.connect(path)
-    wh.apply_schema(con)
-    wh.apply_views(con, analyst=analyst_views)
-    return con
-
-
-DEFAULT_LOCK_WAIT_S = 3600.0
-
-
-@contextmanager
-def locked_warehouse(path: Path, *, read_only: bool = False, analyst_views: bool = False,
-                     wait: float | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
-    """The warehouse, opened under the writer lock (waiting up to GONGKAI_LOCK_WAIT_S, default an hour).
-
-    What the assets use: a run started by the daemon then waits for a `gongkai ingest` in progress (and
-    vice versa the CLI reports it busy) instead of failing on DuckDB's one-process file lock.
-    """
-    wait = float(os.environ.get("GONGKAI_LOCK_WAIT_S", DEFAULT_LOCK_WAIT_S)) if wait is None else wait
-    with wh.writer_lock(path, timeout=wait):
-        con = wh.connect(path, read_only=True) if read_only else open_warehouse(path, analyst_views=analyst_views)
-        try:
-            yield con
-        finally:
-            con.close()
-
-
-def pending_documents(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str]]:
-    """Documents in the inbox that this parser version has not yet turned into a report or a quarantine row."""
-    return con.execute(
-        "SELECT sha256, source_file FROM documents WHERE present AND (status = 'new' OR parser_version IS DISTINCT FROM ?) "
-        "ORDER BY first_seen, source_file", [PARSER_VERSION]).fetchall()
-
-
-# ---------------------------------------------------------------- parse
 
 def batches(items: list[tuple[str, str]], size: int) -> list[list[tuple[str, str]]]:
     """Coarse batches of pending documents, one parse step each. Nothing pending: no batch at all."""
     size = max(1, size)
     return [items[i: i + size] for i in range(0, len(items), size)]
 
-
 Task = tuple[str, str, str, str, int]  # sha256, path relative to the inbox, inbox, staging dir, max bytes
-
 
 def _stage(target: Path, result: ParsedReport | Quarantined) -> str:
     kind = "report" if isinstance(result, ParsedReport) else "quarantine"
@@ -97,7 +48,6 @@ def _stage(target: Path, result: ParsedReport | Quarantined) -> str:
     tmp.write_text(json.dumps(payload, ensure_ascii=False), encoding="utf-8")
     tmp.replace(target)  # atomic: a reader never sees half a file
     return kind
-
 
 def _parse_one(task: Task, parse: ParseFn = parse_document) -> tuple[str, str]:
     sha, rel, inbox, out_dir, max_bytes = task
@@ -109,7 +59,6 @@ def _parse_one(task: Task, parse: ParseFn = parse_document) -> tuple[str, str]:
         result = parse(path, source_file=rel, sha256=sha, max_bytes=max_bytes)
     return sha, _stage(Path(out_dir) / f"{sha}.json", result)
 
-
 def _die_with_parent() -> None:
     """Linux: have the kernel kill this worker if the run's process dies (e.g. SIGKILL), so a worker
     stuck on a hostile document is not left spinning as an orphan."""
@@ -118,7 +67,6 @@ def _die_with_parent() -> None:
         import signal
 
         ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-
 
 def _worker_main(conn: Connection, parse: ParseFn) -> None:
     # A long-lived worker: one process serves many documents, so the normal case pays no spawn per document.
@@ -136,14 +84,12 @@ def _worker_main(conn: Connection, parse: ParseFn) -> None:
         except Exception as e:  # noqa: BLE001 - e.g. the staging dir is unwritable: report, keep serving
             conn.send((task[0], f"error:{type(e).__name__}: {e}"))
 
-
 @dataclass
 class _Slot:
     proc: mp.process.BaseProcess
     conn: Connection
     task: Task | None = None
     deadline: float = 0.0
-
 
 class _WorkerPool:
     """N worker processes, each running one document at a time under a deadline.
@@ -227,14 +173,12 @@ class _WorkerPool:
                 slot.proc.join()
             slot.conn.close()
 
-
 @dataclass
 class ParseStats:
     parsed: int = 0
     reused: int = 0
     kinds: Counter = field(default_factory=Counter)
     seconds: float = 0.0
-
 
 def parse_pending(items: list[tuple[str, str]], inbox: Path, staging: Path, *, workers: int = 1,
                   max_bytes: int = DEFAULT_MAX_BYTES, timeout: float | None = None,
@@ -272,89 +216,3 @@ def parse_pending(items: list[tuple[str, str]], inbox: Path, staging: Path, *, w
             done(task, _parse_one(task, parse)[1])
     stats.seconds = time.perf_counter() - t0
     return stats
-
-
-# ---------------------------------------------------------------- load
-
-@dataclass
-class LoadStats:
-    loaded: list[str] = field(default_factory=list)
-    quarantined: list[tuple[str, str]] = field(default_factory=list)  # (file, reason)
-
-
-LOAD_BATCH = 500  # reports per load transaction: set-wise statements, one commit per batch
-
-
-def load_staged(con: duckdb.DuckDBPyConnection, items: list[tuple[str, str]], staging: Path,
-                progress: Progress | None = None, batch_size: int = LOAD_BATCH) -> LoadStats:
-    """Load staged results in transactions of up to ``batch_size`` reports (all of a batch or none of it).
-
-    If a batch fails, its reports are loaded one by one, so only the report that cannot be loaded is
-    quarantined (stage ``load``) and the others go in.
-    """
-    stats = LoadStats()
-    batch: list[ParsedReport] = []
-
-    def flush() -> None:
-        if not batch:
-            return
-        try:
-            stats.loaded.extend(wh.load_reports(con, batch))
-        except Exception:  # noqa: BLE001 - find the report that broke the batch
-            for rep in batch:
-                try:
-                    stats.loaded.extend(wh.load_reports(con, [rep]))
-                except Exception as e:  # noqa: BLE001 - a report that cannot be loaded is quarantined, not fatal
-                    q = Quarantined(rep.source_file, rep.sha256, "load", "load_failed",
-                                    f"The report was read but could not be loaded ({type(e).__name__}: {str(e)[:200]}).")
-                    wh.quarantine_document(con, q)
-                    stats.quarantined.append((rep.source_file, q.reason))
-        batch.clear()
-
-    for i, (sha, rel) in enumerate(items, 1):
-        staged = staging / f"{sha}.json"
-        if not staged.exists():
-            continue  # not parsed (e.g. parsing was interrupted): stays pending for the next run
-        payload = json.loads(staged.read_text(encoding="utf-8"))
-        if payload["kind"] == "report":
-            rep = ParsedReport.from_dict(payload["result"])
-            rep.source_file = rel
-            batch.append(rep)
-            if len(batch) >= batch_size:
-                flush()
-        else:
-            q = Quarantined(**payload["result"])
-            wh.quarantine_document(con, Quarantined(rel, q.sha256 or sha, q.stage, q.reason, q.detail))
-            stats.quarantined.append((rel, q.reason))
-        if progress and (i % 1000 == 0 or i == len(items)):
-            progress(f"read {i}/{len(items)} staged results")
-    flush()
-    return stats
-
-
-# ---------------------------------------------------------------- validate
-
-def quality_rule_files() -> list[Path]:
-    """What the quality results depend on besides the loaded reports: suites, shaping queries, judging code."""
-    from . import gx_bridge, quality
-
-    return [*sorted(gx_bridge.EXPECTATIONS_DIR.glob("*.json")), *sorted((wh.SQL_DIR / "checks").glob("*.sql")),
-            Path(quality.__file__), Path(gx_bridge.__file__)]
-
-
-def quality_is_current(con: duckdb.DuckDBPyConnection, rule_files: list[Path] | None = None) -> bool:
-    """True when quality_results was evaluated after the last report load and after the rules last changed.
-
-    Lets a nightly run that loaded nothing skip re-judging the whole corpus. Timestamps are whole
-    seconds, so a load in the same second as the evaluation counts as newer (re-evaluate: safe side).
-    """
-    loaded, evaluated = con.execute(
-        "SELECT (SELECT max(loaded_at) FROM report_history), (SELECT max(evaluated_at) FROM quality_results)"
-    ).fetchall()[0]
-    if loaded is None:
-        return evaluated is None  # nothing loaded, nothing to judge
-    if evaluated is None or loaded >= evaluated:
-        return False
-    files = quality_rule_files() if rule_files is None else rule_files
-    rules_changed = max((f.stat().st_mtime for f in files if f.exists()), default=0.0)
-    return rules_changed < evaluated.replace(tzinfo=dt.UTC).timestamp()

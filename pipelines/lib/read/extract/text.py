@@ -7,8 +7,8 @@ without tabs is prose and ends the current table.
 
 from __future__ import annotations
 
-from ..grid import Grid
-from . import Extracted
+from pipelines.lib.read.extract import Extracted
+from pipelines.lib.read.grid import Grid
 
 
 def is_tabbed_text(text: str) -> bool:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import codecs
 import re
 
-from .model import DocumentRejected
+from pipelines.lib.model import DocumentRejected
 
 _CONTROL_BYTES = bytes(b for b in range(32) if b < 9 or b > 13)
 _META_CHARSET_RE = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?([A-Za-z0-9_\-]+)""", re.I)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import duckdb
 
-from .warehouse import now
+from pipelines.lib.load.connection import now
 
 
 class ReviewError(ValueError):

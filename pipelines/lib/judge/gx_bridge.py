@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pandas as pd
 
-EXPECTATIONS_DIR = Path(__file__).resolve().parents[2] / "expectations"
+EXPECTATIONS_DIR = Path(__file__).resolve().parents[3] / "expectations"
 
 
 class GXEvaluationError(RuntimeError):

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 
-from .model import DocumentRejected
-from .normalize import nfkc
+from pipelines.lib.harmonize.normalize import nfkc
+from pipelines.lib.model import DocumentRejected
 
 _TITLE_RE = re.compile(r"政府信息公开(?:工作)?年度报告|信息公开(?:工作)?年度报告|政务公开工作年度报告")
 _YEAR_RE = re.compile(r"(20\d{2}|19\d{2})\s*年\s*度?")

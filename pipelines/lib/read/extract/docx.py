@@ -15,9 +15,9 @@ from collections.abc import Callable, Iterator
 
 from lxml import etree
 
-from ..grid import Grid, GridCell
-from ..model import DocumentRejected
-from . import Extracted
+from pipelines.lib.model import DocumentRejected
+from pipelines.lib.read.extract import Extracted
+from pipelines.lib.read.grid import Grid, GridCell
 
 W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 W_STRICT_NS = "http://purl.oclc.org/ooxml/wordprocessingml/main"  # Word's "Strict Open XML" save option

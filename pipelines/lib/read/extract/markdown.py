@@ -15,14 +15,14 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from ..codes import load_codes
-from ..decode import decode_bytes
-from ..grid import Grid, GridCell
-from ..labels import match_request_row, match_t2_row
-from ..model import DocumentRejected
-from ..normalize import nfkc, normalize_label
-from ..values import looks_numeric
-from . import Extracted
+from pipelines.lib.codes import load_codes
+from pipelines.lib.harmonize.labels import match_request_row, match_t2_row
+from pipelines.lib.harmonize.normalize import nfkc, normalize_label
+from pipelines.lib.harmonize.values import looks_numeric
+from pipelines.lib.model import DocumentRejected
+from pipelines.lib.read.decode import decode_bytes
+from pipelines.lib.read.extract import Extracted
+from pipelines.lib.read.grid import Grid, GridCell
 
 T3_WIDTH = 7
 T4_WIDTH = 15

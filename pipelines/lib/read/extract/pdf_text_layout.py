@@ -26,8 +26,8 @@ import statistics
 import unicodedata
 from collections.abc import Sequence
 
-from ..grid import Grid
-from ..values import looks_numeric
+from pipelines.lib.harmonize.values import looks_numeric
+from pipelines.lib.read.grid import Grid
 
 Word = tuple[float, float, float, float, str]  # x0, y0, x1, y1, text
 

@@ -7,13 +7,8 @@ import hashlib
 from collections.abc import Callable
 from pathlib import Path
 
-from .codes import load_codes
-from .decode import decode_bytes, looks_binary
-from .detect import check_era, find_title, looks_like_report
-from .extract import Extracted
-from .extract.html import read_html
-from .extract.text import is_tabbed_text, read_tabbed_text
-from .interpret import (
+from pipelines.lib.codes import load_codes
+from pipelines.lib.harmonize.interpret import (
     derive_other_total,
     detect_template_from_t2,
     group_tables,
@@ -21,8 +16,13 @@ from .interpret import (
     interpret_t3,
     interpret_t4,
 )
-from .model import DocumentRejected, ParsedReport, Quarantined
-from .normalize import clean_text
+from pipelines.lib.harmonize.normalize import clean_text
+from pipelines.lib.model import DocumentRejected, ParsedReport, Quarantined
+from pipelines.lib.read.decode import decode_bytes, looks_binary
+from pipelines.lib.read.detect import check_era, find_title, looks_like_report
+from pipelines.lib.read.extract import Extracted
+from pipelines.lib.read.extract.html import read_html
+from pipelines.lib.read.extract.text import is_tabbed_text, read_tabbed_text
 
 DEFAULT_MAX_BYTES = 50 * 1024 * 1024
 PARSER_VERSION = "2"  # bump to re-parse documents whose sha256 was already processed
@@ -73,7 +73,7 @@ def _read_txt(data: bytes) -> Extracted:
         raise DocumentRejected("detect", "not_a_report",
                                "This text is not a government information-disclosure annual report: it has neither "
                                "the report title (…政府信息公开工作年度报告) nor its tables.")
-    from .extract import crawler_text  # run-together cells (crawler renderings)
+    from pipelines.lib.read.extract import crawler_text  # run-together cells (crawler renderings)
 
     return crawler_text.read_crawler_text(text)
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from ..grid import Grid
-from ..model import UnresolvedRow
+from pipelines.lib.model import UnresolvedRow
+from pipelines.lib.read.grid import Grid
 
 
 @dataclass

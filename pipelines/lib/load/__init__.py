@@ -1,0 +1,1 @@
+"""Load: the warehouse, its single writer, the inbox manifest, set-wise report loads."""

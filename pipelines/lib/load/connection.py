@@ -1,0 +1,158 @@
+"""Opening the warehouse: the one-writer lock, the schema and views, the warehouse's runtime folders.
+
+Single writer: only one process opens the file read-write (see ``writer_lock``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import duckdb
+import polars as pl
+from filelock import FileLock, Timeout
+
+from pipelines.lib.codes import code_labels, load_codes, proactive_crosswalk
+from pipelines.lib.harmonize.agencies import division_rows, refresh_report_agencies, resolver_fingerprint
+
+SQL_DIR = Path(__file__).resolve().parents[3] / "sql"
+
+
+class WarehouseBusy(RuntimeError):
+    pass
+
+def now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
+
+def read_sql(relpath: str) -> str:
+    return (SQL_DIR / relpath).read_text(encoding="utf-8")
+
+_HELD: dict[str, int] = {}  # lock paths this process holds -> nesting depth
+
+_HELD_GUARD = threading.Lock()
+
+@contextmanager
+def writer_lock(warehouse: Path, timeout: float = 0) -> Iterator[None]:
+    """One writer at a time across processes; a second ingest stops with a clear message.
+
+    Re-entrant within a process: `gongkai ingest` holds it around the whole in-process run and each
+    asset takes it again (a no-op there), while a run launched by the Dagster daemon, in its own
+    process, takes it per asset and so waits for a CLI ingest instead of failing on DuckDB's file lock.
+    """
+    key = str(Path(warehouse).resolve()) + ".lock"
+    with _HELD_GUARD:
+        if _HELD.get(key):
+            _HELD[key] += 1
+            nested = True
+        else:
+            nested = False
+    if nested:
+        try:
+            yield
+        finally:
+            with _HELD_GUARD:
+                _HELD[key] -= 1
+        return
+    lock = FileLock(key)
+    try:
+        lock.acquire(timeout=timeout)
+    except Timeout as e:
+        raise WarehouseBusy(f"Another Gongkai ingest is writing {warehouse} right now; "
+                            "wait for it to finish and run again.") from e
+    with _HELD_GUARD:
+        _HELD[key] = 1
+    try:
+        yield
+    finally:
+        with _HELD_GUARD:
+            _HELD.pop(key, None)
+        lock.release()
+
+def connect(path: Path | str, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+    path = Path(path)
+    if not read_only:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    return duckdb.connect(str(path), read_only=read_only)
+
+def apply_schema(con: duckdb.DuckDBPyConnection) -> None:
+    for f in sorted((SQL_DIR / "ddl").glob("*.sql")):
+        con.execute(f.read_text(encoding="utf-8"))
+    _seed_code_tables(con)
+
+# sql/views/0NN_*.sql below this number are the contract relations (always present); from it on, the
+# analyst views, which Dagster builds only after the blocking structural checks pass.
+ANALYST_VIEWS_FROM = "020"
+
+def apply_views(con: duckdb.DuckDBPyConnection, *, analyst: bool = True) -> list[str]:
+    applied = []
+    for f in sorted((SQL_DIR / "views").glob("*.sql")):
+        if not analyst and f.name >= ANALYST_VIEWS_FROM:
+            continue
+        con.execute(f.read_text(encoding="utf-8"))
+        applied.append(f.name)
+    return applied
+
+def _seed_code_tables(con: duckdb.DuckDBPyConnection) -> None:
+    codes = load_codes()
+    groups = pl.DataFrame(
+        [{"row_code": c, "outcome_group": g} for g, cs in codes.outcome_groups.items() for c in cs],
+        schema={"row_code": pl.String, "outcome_group": pl.String})
+    con.register("_groups", groups)
+    con.execute("CREATE OR REPLACE TABLE outcome_groups AS SELECT * FROM _groups")
+    con.unregister("_groups")
+    _seed_label_tables(con)
+    # Loaded reports follow changes of the division data or sector taxonomy; re-resolving every agency
+    # costs seconds at scale, so only when what the resolver reads has changed.
+    fingerprint = resolver_fingerprint()
+    con.execute("CREATE TABLE IF NOT EXISTS warehouse_meta (key VARCHAR PRIMARY KEY, value VARCHAR)")
+    stored = con.execute("SELECT value FROM warehouse_meta WHERE key = 'agency_resolver'").fetchall()
+    if not stored or stored[0][0] != fingerprint:
+        refresh_report_agencies(con)
+        con.execute("INSERT OR REPLACE INTO warehouse_meta VALUES ('agency_resolver', ?)", [fingerprint])
+
+def _seed_label_tables(con: duckdb.DuckDBPyConnection) -> None:
+    """code_labels (every code, Chinese + English), proactive_crosswalk (table 二, 2019 <-> 2021) and
+    admin_divisions (cpca's division table, for regional roll-ups)."""
+    labels = pl.DataFrame(code_labels(), schema={"domain": pl.String, "code": pl.String, "label_zh": pl.String,
+                                                 "label_en": pl.String}, orient="row")
+    walk = pl.DataFrame(proactive_crosswalk(), schema={
+        "series": pl.String, "item": pl.String, "row": pl.String, "col_2019": pl.String, "col_2021": pl.String,
+        "comparable": pl.Boolean, "note": pl.String})
+    divisions = pl.DataFrame(division_rows(), schema={
+        "adcode": pl.String, "name": pl.String, "level": pl.String, "province_adcode": pl.String,
+        "city_adcode": pl.String}, orient="row")
+    for name, frame in (("code_labels", labels), ("proactive_crosswalk", walk), ("admin_divisions", divisions)):
+        con.register("_seed", frame)
+        con.execute(f"CREATE OR REPLACE TABLE {name} AS SELECT * FROM _seed")  # name is a literal above
+        con.unregister("_seed")
+
+
+def open_warehouse(path: Path, *, analyst_views: bool = True) -> duckdb.DuckDBPyConnection:
+    """Open read-write with the schema and views applied (the Dagster graph leaves the analyst views to
+    its analyst_views asset, which the blocking structural checks guard)."""
+    con = connect(path)
+    apply_schema(con)
+    apply_views(con, analyst=analyst_views)
+    return con
+
+DEFAULT_LOCK_WAIT_S = 3600.0
+
+@contextmanager
+def locked_warehouse(path: Path, *, read_only: bool = False, analyst_views: bool = False,
+                     wait: float | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
+    """The warehouse, opened under the writer lock (waiting up to GONGKAI_LOCK_WAIT_S, default an hour).
+
+    What the assets use: a run started by the daemon then waits for a `gongkai ingest` in progress (and
+    vice versa the CLI reports it busy) instead of failing on DuckDB's one-process file lock.
+    """
+    wait = float(os.environ.get("GONGKAI_LOCK_WAIT_S", DEFAULT_LOCK_WAIT_S)) if wait is None else wait
+    with writer_lock(path, timeout=wait):
+        con = connect(path, read_only=True) if read_only else open_warehouse(path, analyst_views=analyst_views)
+        try:
+            yield con
+        finally:
+            con.close()

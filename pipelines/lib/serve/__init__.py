@@ -1,0 +1,1 @@
+"""Serve: what users read: exports, the data dictionary, the HTML quality report."""
