@@ -15,17 +15,27 @@ from pathlib import Path
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 
 
-def ensure_dagster_home() -> Path:
-    """Dagster's state goes under a project-local DAGSTER_HOME unless the user set one."""
+def ensure_dagster_home(warehouse: Path) -> Path:
+    """Dagster's state goes beside the warehouse it serves (<warehouse>.gongkai/dagster), unless the user set
+    DAGSTER_HOME: one warehouse, one Dagster instance, so a UI shows only its own warehouse's runs."""
+    from pipelines.lib.load.connection import runtime_dir
+
     home = os.environ.get("DAGSTER_HOME")
     if not home:
-        home = str(PROJECT_ROOT / ".dagster")
+        home = str((runtime_dir(warehouse) / "dagster").resolve())
         os.environ["DAGSTER_HOME"] = home
     p = Path(home)
     p.mkdir(parents=True, exist_ok=True)
     if not (p / "dagster.yaml").exists() and (PROJECT_ROOT / "dagster.yaml").exists():
         shutil.copy(PROJECT_ROOT / "dagster.yaml", p / "dagster.yaml")
     return p
+
+
+def _resolve_paths(args) -> tuple[Path, Path]:
+    """(inbox, warehouse): flags override GONGKAI_INBOX / GONGKAI_WAREHOUSE, which override the defaults."""
+    inbox = getattr(args, "inbox", None) or os.environ.get("GONGKAI_INBOX") or "data/inbox"
+    warehouse = getattr(args, "warehouse", None) or os.environ.get("GONGKAI_WAREHOUSE") or "data/warehouse.duckdb"
+    return Path(inbox).resolve(), Path(warehouse).resolve()
 
 
 def _print_table(columns: list[str], rows: list[tuple], max_width: int = 60) -> None:
@@ -51,7 +61,7 @@ def _print_table(columns: list[str], rows: list[tuple], max_width: int = 60) -> 
 
 
 def cmd_ingest(args) -> int:
-    ensure_dagster_home()
+    ensure_dagster_home(_resolve_paths(args)[1])
     import dagster as dg
 
     from pipelines.defs import assets, checks
@@ -209,7 +219,7 @@ def cmd_report(args) -> int:
 
 
 def cmd_ui(args) -> int:
-    home = ensure_dagster_home()
+    home = ensure_dagster_home(_resolve_paths(args)[1])
     cmd = [sys.executable, "-m", "dagster", "dev", "-w", str(PROJECT_ROOT / "workspace.yaml"),
            "-h", args.host, "-p", str(args.port)]
     print(f"Dagster UI on http://{args.host}:{args.port} (DAGSTER_HOME={home}); Ctrl-C stops it.")

@@ -16,7 +16,7 @@ import polars as pl
 from pipelines.lib.codes import load_codes
 from pipelines.lib.harmonize.facts import code_domain
 from pipelines.lib.judge.gx_bridge import EXPECTATIONS_DIR, GXSession, load_suite, run_suite
-from pipelines.lib.load.connection import SQL_DIR, now, read_sql
+from pipelines.lib.load.connection import SQL_DIR, now, read_sql, runtime_dir
 
 QUALITY_SCHEMA = {
     "report_id": pl.String, "rule_id": pl.String, "scope": pl.String, "passed": pl.Boolean,
@@ -25,8 +25,8 @@ QUALITY_SCHEMA = {
 
 
 def gx_docs_dir(warehouse: Path) -> Path:
-    """Where the GX Data Docs of a warehouse are built: data/quality/<warehouse>/gx_docs beside it."""
-    return Path(warehouse).parent / "quality" / Path(warehouse).stem / "gx_docs"
+    """Where the GX Data Docs of a warehouse are built: <warehouse>.gongkai/quality/gx_docs."""
+    return runtime_dir(warehouse) / "quality" / "gx_docs"
 
 
 def suite_names() -> list[str]:

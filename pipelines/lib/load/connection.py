@@ -22,6 +22,12 @@ from pipelines.lib.harmonize.agencies import division_rows, refresh_report_agenc
 SQL_DIR = Path(__file__).resolve().parents[3] / "sql"
 
 
+def runtime_dir(warehouse: Path | str) -> Path:
+    """Everything a warehouse needs besides its file, in one folder beside it: ``<warehouse>.gongkai/``
+    (staging/, quality/, dagster/). Two warehouses never share runs, staged results or Data Docs."""
+    return Path(str(warehouse) + ".gongkai")
+
+
 class WarehouseBusy(RuntimeError):
     pass
 

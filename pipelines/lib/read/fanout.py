@@ -32,7 +32,9 @@ def parse_timeout_from_env() -> float:
     return float(os.environ.get("GONGKAI_PARSE_TIMEOUT_S", DEFAULT_PARSE_TIMEOUT_S))
 
 def staging_dir(warehouse: Path) -> Path:
-    return Path(warehouse).parent / "staging" / Path(warehouse).stem
+    from pipelines.lib.load.connection import runtime_dir  # the path rule lives with the warehouse
+
+    return runtime_dir(warehouse) / "staging"
 
 def batches(items: list[tuple[str, str]], size: int) -> list[list[tuple[str, str]]]:
     """Coarse batches of pending documents, one parse step each. Nothing pending: no batch at all."""
