@@ -1,4 +1,8 @@
-"""`gongkai`: ingest, check, sql, ui — the outside contract (spec/contract.md)."""
+"""`gongkai`: ingest, check, sql, ui — the outside contract (spec/contract.md).
+
+Exit codes, the same for every subcommand: 0 ok (data findings and quarantined documents included), 1 the command
+failed, 2 usage error or no warehouse, 3 the warehouse is busy (another process is writing it).
+"""
 
 from __future__ import annotations
 
@@ -13,6 +17,8 @@ from contextlib import contextmanager
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_BUSY = 0, 1, 2, 3
 
 
 def ensure_dagster_home(warehouse: Path) -> Path:
@@ -42,7 +48,7 @@ def _print_table(columns: list[str], rows: list[tuple], max_width: int = 60) -> 
     def fmt(v) -> str:
         s = "NULL" if v is None else (f"{v:g}" if isinstance(v, float) else str(v))
         s = s.replace("\n", " ")
-        return s if len(s) <= max_width else s[: max_width - 1] + "…"
+        return s if max_width <= 0 or len(s) <= max_width else s[: max_width - 1] + "…"
 
     def w(s: str) -> int:  # CJK characters take two columns in a terminal
         return sum(2 if ord(ch) > 0x2E80 else 1 for ch in s)
@@ -74,7 +80,7 @@ def cmd_ingest(args) -> int:
     inbox, warehouse = settings.inbox_path, settings.warehouse_path
     if not inbox.is_dir():
         print(f"gongkai: inbox {inbox} is not a directory", file=sys.stderr)
-        return 2
+        return EXIT_USAGE
     print(f"Gongkai ingest: inbox {inbox} -> warehouse {warehouse}")
     t0 = time.time()
     try:
@@ -84,7 +90,7 @@ def cmd_ingest(args) -> int:
                                     run_config={"loggers": {"console": {"config": {"log_level": "INFO"}}}})
     except WarehouseBusy as e:
         print(f"gongkai: {e}", file=sys.stderr)
-        return 3
+        return EXIT_BUSY
     meta = {}
     for ev in result.get_asset_materialization_events():
         mat = ev.event_specific_data.materialization
@@ -98,7 +104,7 @@ def cmd_ingest(args) -> int:
             for e in errors:
                 print(e.to_string(), file=sys.stderr)
             print("gongkai: the ingest run failed (see the errors above)", file=sys.stderr)
-            return 1
+            return EXIT_FAILED
         # Only blocking structural checks failed: a data finding, not a crash; the analyst views were held back.
         print("gongkai: blocking structural checks failed, so the analyst views were not rebuilt; "
               "see `gongkai check`.", file=sys.stderr)
@@ -111,7 +117,7 @@ def cmd_ingest(args) -> int:
     print(f"checks passed: {checks_passed}  failed: {len(evals) - checks_passed}  "
           f"(failing scopes: {meta.get('scopes_failed', 0)}, not assessable: {meta.get('scopes_not_assessable', 0)})")
     print(f"done in {time.time() - t0:.1f}s. Try: gongkai sql \"select agency_name, year, template from reports\"")
-    return 0
+    return EXIT_OK
 
 
 def _warehouse_arg(args) -> Path:
@@ -123,28 +129,38 @@ def _warehouse_arg(args) -> Path:
 def cmd_sql(args) -> int:
     import duckdb
 
+    from pipelines.lib.serve.readonly_sql import RefusedStatement, run_query
+
     path = _existing_warehouse(args)
     if path is None:
-        return 2
-    con = duckdb.connect(str(path), read_only=True)  # read-only: `gongkai sql` can never change the warehouse
+        return EXIT_USAGE
     try:
-        rel = con.sql(args.query)
-        if rel is None:
-            print("(statement ran; no result)")
-            return 0
-        _print_table(rel.columns, rel.fetchall(), max_width=args.max_width)
+        columns, rows = run_query(path, args.query, allow_read=[Path(d) for d in args.allow_read])
+    except RefusedStatement as e:
+        print(f"gongkai sql: refused: {e}", file=sys.stderr)
+        return EXIT_USAGE
     except duckdb.Error as e:
-        print(f"gongkai sql: {e}", file=sys.stderr)
-        return 1
-    finally:
-        con.close()
-    return 0
+        if _is_lock_error(e):
+            raise
+        print(f"gongkai sql: {str(e).splitlines()[0]}", file=sys.stderr)
+        return EXIT_FAILED
+    if not columns:
+        print("(statement ran; no result)")
+    else:
+        _print_table(columns, rows, max_width=args.max_width)
+    return EXIT_OK
+
+
+def _is_lock_error(e: BaseException) -> bool:
+    """DuckDB's one-writer file lock: another process (an ingest) has the warehouse open for writing."""
+    text = str(e)
+    return "lock" in text.lower() and ("Conflicting lock" in text or "Could not set lock" in text)
 
 
 def _existing_warehouse(args) -> Path | None:
     path = _warehouse_arg(args)
     if not path.exists():
-        print(f"gongkai: no warehouse at {path}; run `gongkai ingest` first", file=sys.stderr)
+        print(f"gongkai: no warehouse at {path}; run `gongkai ingest` first (or pass --warehouse)", file=sys.stderr)
         return None
     return path
 
@@ -168,7 +184,7 @@ def cmd_check(args) -> int:
 
     path = _existing_warehouse(args)
     if path is None:
-        return 0
+        return EXIT_USAGE
     with _writable_warehouse(path) as con:
         quality.refresh_quality(con, docs_dir=quality.gx_docs_dir(path))
         summary = con.execute(
@@ -182,7 +198,7 @@ def cmd_check(args) -> int:
     _print_table(["rule", "severity", "passed", "failed", "not assessable"], summary)
     print("\nFindings (scopes where a report does not add up; review with `gongkai review`)")
     _print_table(["agency", "year", "rule", "scope", "expected", "observed", "review", "report_id"], failing)
-    return 0
+    return EXIT_OK
 
 
 def cmd_review(args) -> int:
@@ -190,16 +206,16 @@ def cmd_review(args) -> int:
 
     path = _existing_warehouse(args)
     if path is None:
-        return 2
+        return EXIT_USAGE
     with _writable_warehouse(path) as con:
         try:
             record_review(con, args.report_id, args.rule, args.scope, args.decision, args.reason,
                           args.reviewer or os.environ.get("USER"))
         except ReviewError as e:
             print(f"gongkai review: {e}", file=sys.stderr)
-            return 2
+            return EXIT_USAGE
     print(f"recorded: {args.rule} on {args.scope} of {args.report_id} is {args.decision}")
-    return 0
+    return EXIT_OK
 
 
 def cmd_report(args) -> int:
@@ -208,14 +224,14 @@ def cmd_report(args) -> int:
 
     path = _existing_warehouse(args)
     if path is None:
-        return 2
+        return EXIT_USAGE
     with _writable_warehouse(path) as con:
         page = quality_report.html_report(con, quality.rule_descriptions())
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(page, encoding="utf-8")
     print(f"wrote {out} ({len(page) / 1024:.0f} KB); open it in a browser")
-    return 0
+    return EXIT_OK
 
 
 def cmd_ui(args) -> int:
@@ -235,7 +251,7 @@ def cmd_export(args) -> int:
 
     path = _existing_warehouse(args)
     if path is None:
-        return 2
+        return EXIT_USAGE
     con = duckdb.connect(str(path), read_only=True)
     if export.missing_relations(con):  # a warehouse built before the analyst views existed: add them once
         con.close()
@@ -244,7 +260,7 @@ def cmd_export(args) -> int:
                 open_warehouse(path).close()
         except WarehouseBusy as e:
             print(f"gongkai: {e}", file=sys.stderr)
-            return 3
+            return EXIT_BUSY
         con = duckdb.connect(str(path), read_only=True)
     try:
         done = export.export_warehouse(con, Path(args.out_dir), args.format)
@@ -252,47 +268,99 @@ def cmd_export(args) -> int:
         con.close()
     _print_table(["relation", "rows", "partitioned by year", "path"],
                  [(e.relation, e.rows, "yes" if e.partitioned else "no", str(e.path)) for e in done], max_width=80)
-    return 0
+    return EXIT_OK
+
+
+EPILOG = """\
+exit codes: 0 ok (quarantined documents and failed quality checks are data findings, not failures),
+            1 the command failed, 2 usage error or no warehouse, 3 the warehouse is busy (an ingest is writing it)
+environment: GONGKAI_INBOX, GONGKAI_WAREHOUSE override the default inbox and warehouse; the flags override both.
+             DAGSTER_HOME, when set, replaces the warehouse's own Dagster home (<warehouse>.gongkai/dagster).
+"""
+
+
+class _HelpFormatter(argparse.RawDescriptionHelpFormatter):
+    """Each option's default after its help (when it has one); description and epilog kept as laid out."""
+
+    def _get_help_string(self, action: argparse.Action) -> str:
+        text = action.help or ""
+        if action.option_strings and action.default not in (None, [], False, argparse.SUPPRESS) \
+                and "default" not in text:
+            text += " (default: %(default)s)"
+        return text
+
+
+def _sub(sub, name: str, help_text: str, description: str | None = None) -> argparse.ArgumentParser:
+    import textwrap
+
+    return sub.add_parser(name, help=help_text, description=textwrap.fill(description or help_text, 100),
+                          epilog=EPILOG, formatter_class=_HelpFormatter)
+
+
+def _warehouse_opt(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--warehouse", metavar="FILE",
+                   help="the DuckDB warehouse file (default: $GONGKAI_WAREHOUSE or data/warehouse.duckdb)")
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="gongkai", description="Gongkai: open warehouse of 政府信息公开工作年度报告.")
-    sub = p.add_subparsers(dest="command", required=True)
-    i = sub.add_parser("ingest", help="scan the inbox, parse, load and validate (the whole Dagster asset graph)")
-    i.add_argument("--inbox")
-    i.add_argument("--warehouse")
-    i.add_argument("--workers", type=int, default=0, help="parse processes (default: GONGKAI_PARSE_WORKERS or 1)")
-    i.add_argument("--wait", type=float, default=0, help="seconds to wait for another running ingest (default: stop)")
+    p = argparse.ArgumentParser(prog="gongkai", description="Gongkai: open warehouse of 政府信息公开工作年度报告.",
+                                epilog=EPILOG, formatter_class=_HelpFormatter)
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    i = _sub(sub, "ingest", "scan the inbox, parse, load and validate (the whole Dagster asset graph)",
+             "Scan the inbox (recursively), parse new documents, load them, run the quality rules, rebuild the "
+             "analyst views. Running it again on the same inbox changes nothing.")
+    i.add_argument("--inbox", metavar="DIR", help="folder of report files (default: $GONGKAI_INBOX or data/inbox)")
+    _warehouse_opt(i)
+    i.add_argument("--workers", type=int, default=0,
+                   help="parse processes; 0 means $GONGKAI_PARSE_WORKERS or 1")
+    i.add_argument("--wait", type=float, default=0, metavar="SECONDS",
+                   help="how long to wait for another running ingest before giving up with exit 3")
     i.set_defaults(fn=cmd_ingest)
-    c = sub.add_parser("check", help="run the data-quality rules and print the findings")
-    c.add_argument("--warehouse")
+    c = _sub(sub, "check", "run the data-quality rules and print the findings",
+             "Re-run every data-quality rule on the warehouse, rebuild the GX Data Docs, print rules and findings.")
+    _warehouse_opt(c)
     c.set_defaults(fn=cmd_check)
-    s = sub.add_parser("sql", help="run one read-only SQL statement and print the result")
-    s.add_argument("query")
-    s.add_argument("--warehouse")
-    s.add_argument("--max-width", type=int, default=60)
+    s = _sub(sub, "sql", "run one read-only SQL statement and print the result",
+             "Run exactly one read-only statement (SELECT, EXPLAIN, DESCRIBE, SHOW, PRAGMA). Statements that "
+             "write (COPY, EXPORT, ATTACH, INSTALL, SET, ...) are refused with exit 2; queries cannot read files "
+             "outside the folders given with --allow-read.")
+    s.add_argument("query", help="the SQL statement")
+    _warehouse_opt(s)
+    s.add_argument("--max-width", type=int, default=60, metavar="N",
+                   help="cut cells longer than N characters (0: never cut)")
+    s.add_argument("--allow-read", action="append", default=[], metavar="DIR",
+                   help="a folder whose files queries may read, e.g. a `gongkai export` output (repeatable)")
     s.set_defaults(fn=cmd_sql)
-    rv = sub.add_parser("review", help="mark a finding confirmed (the report is wrong) or dismissed (with a reason)")
-    rv.add_argument("report_id")
-    rv.add_argument("rule")
-    rv.add_argument("scope")
-    rv.add_argument("decision", choices=["confirmed", "dismissed"])
-    rv.add_argument("--reason")
-    rv.add_argument("--reviewer")
-    rv.add_argument("--warehouse")
+    rv = _sub(sub, "review", "mark a finding confirmed (the report is wrong) or dismissed (with a reason)",
+              "Record a reviewer's verdict on one finding (rule x scope of a report). Kept by document hash, so "
+              "it survives re-parsing.")
+    rv.add_argument("report_id", help="the report's id (reports.report_id)")
+    rv.add_argument("rule", help="rule id, e.g. R1_flow")
+    rv.add_argument("scope", help="the finding's scope, as in quality_results.scope")
+    rv.add_argument("decision", choices=["confirmed", "dismissed"], help="the verdict")
+    rv.add_argument("--reason", help="why (required to dismiss)")
+    rv.add_argument("--reviewer", help="who reviewed (default: $USER)")
+    _warehouse_opt(rv)
     rv.set_defaults(fn=cmd_review)
-    rp = sub.add_parser("report", help="write a standalone HTML data-quality report")
-    rp.add_argument("out")
-    rp.add_argument("--warehouse")
+    rp = _sub(sub, "report", "write a standalone HTML data-quality report",
+              "Write one self-contained HTML page (no server, no network) with the scorecard, failures per rule "
+              "and year, and findings per agency.")
+    rp.add_argument("out", metavar="OUT.html", help="where to write the page")
+    _warehouse_opt(rp)
     rp.set_defaults(fn=cmd_report)
-    u = sub.add_parser("ui", help="start the Dagster UI (webserver + daemon) on 127.0.0.1")
-    u.add_argument("--host", default="127.0.0.1")
-    u.add_argument("--port", type=int, default=3000)
+    u = _sub(sub, "ui", "start the Dagster UI (webserver + daemon) on 127.0.0.1",
+             "Start the Dagster UI for one warehouse, with its own Dagster instance (<warehouse>.gongkai/dagster). "
+             "Refuses to start when the port is taken; Ctrl-C or SIGTERM stops it and all its processes.")
+    u.add_argument("--host", default="127.0.0.1", help="address to listen on")
+    u.add_argument("--port", type=int, default=3000, help="port of the Dagster UI")
+    u.add_argument("--inbox", metavar="DIR", help="folder of report files (default: $GONGKAI_INBOX or data/inbox)")
+    _warehouse_opt(u)
     u.set_defaults(fn=cmd_ui)
-    x = sub.add_parser("export", help="write the contract relations and analyst views as Parquet or CSV, by year")
-    x.add_argument("out_dir", metavar="DIR")
-    x.add_argument("--format", choices=("parquet", "csv"), default="parquet")
-    x.add_argument("--warehouse")
+    x = _sub(sub, "export", "write the contract relations and analyst views as Parquet or CSV, by year",
+             "Write every contract relation and analyst view under DIR, partitioned by year where it has one.")
+    x.add_argument("out_dir", metavar="DIR", help="output folder")
+    x.add_argument("--format", choices=("parquet", "csv"), default="parquet", help="file format")
+    _warehouse_opt(x)
     x.set_defaults(fn=cmd_export)
     return p
 
@@ -303,7 +371,16 @@ def main(argv: list[str] | None = None) -> int:
         return args.fn(args)
     except BrokenPipeError:  # output piped into `head` and the like
         sys.stderr.close()
-        return 0
+        return EXIT_OK
+    except Exception as e:  # noqa: BLE001 - a busy warehouse is one sentence and exit 3, never a traceback
+        from pipelines.lib.load.connection import WarehouseBusy
+
+        if isinstance(e, WarehouseBusy) or _is_lock_error(e):
+            where = getattr(args, "warehouse", None) or os.environ.get("GONGKAI_WAREHOUSE") or "data/warehouse.duckdb"
+            print(f"gongkai: the warehouse {where} is busy: another Gongkai process (an ingest) is writing it; "
+                  "run this again when it has finished.", file=sys.stderr)
+            return EXIT_BUSY
+        raise
 
 
 if __name__ == "__main__":
