@@ -165,12 +165,17 @@ def _existing_warehouse(args) -> Path | None:
     return path
 
 
+def _cli_lock_wait() -> float:
+    """Seconds a writing subcommand (check, review, report) waits for a running ingest: GONGKAI_LOCK_WAIT_S or 60."""
+    return float(os.environ.get("GONGKAI_LOCK_WAIT_S", "60"))
+
+
 @contextmanager
 def _writable_warehouse(path: Path) -> Iterator:
-    """The warehouse opened read-write under the writer lock (waits up to a minute for a running ingest)."""
+    """The warehouse opened read-write under the writer lock (waits for a running ingest, see _cli_lock_wait)."""
     from pipelines.lib.load.connection import open_warehouse, writer_lock
 
-    with writer_lock(path, timeout=60):
+    with writer_lock(path, timeout=_cli_lock_wait()):
         # Analyst views are (re)built only by the Dagster graph, behind the blocking structural checks.
         con = open_warehouse(path, analyst_views=False)
         try:
@@ -256,7 +261,7 @@ def cmd_export(args) -> int:
     if export.missing_relations(con):  # a warehouse built before the analyst views existed: add them once
         con.close()
         try:
-            with writer_lock(path, timeout=60):
+            with writer_lock(path, timeout=_cli_lock_wait()):
                 open_warehouse(path).close()
         except WarehouseBusy as e:
             print(f"gongkai: {e}", file=sys.stderr)

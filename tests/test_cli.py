@@ -52,3 +52,44 @@ def test_check_prints_findings(ingested: Path) -> None:
     proc = run("check", "--warehouse", "wh.duckdb", cwd=ingested)
     assert proc.returncode == 0, proc.stderr
     assert "R1_flow" in proc.stdout and "Findings" in proc.stdout
+
+
+def test_sql_refuses_writes_with_a_sentence_and_exit_2(ingested: Path) -> None:
+    proc = run("sql", f"COPY reports TO '{ingested}/leak.csv'", "--warehouse", "wh.duckdb", cwd=ingested)
+    assert proc.returncode == 2 and "refused" in proc.stderr and "Traceback" not in proc.stderr
+    assert not (ingested / "leak.csv").exists()
+
+
+def test_max_width_zero_never_cuts(ingested: Path) -> None:
+    proc = run("sql", "select repeat('x', 300) as s", "--warehouse", "wh.duckdb", "--max-width", "0", cwd=ingested)
+    assert proc.returncode == 0 and "x" * 300 in proc.stdout
+
+
+def test_missing_warehouse_is_a_usage_error(tmp_path: Path) -> None:
+    for cmd in (["check"], ["sql", "select 1"], ["export", "out"]):
+        proc = run(*cmd, "--warehouse", "nowhere.duckdb", cwd=tmp_path)
+        assert proc.returncode == 2, (cmd, proc.stderr)
+        assert "no warehouse" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_busy_warehouse_is_one_sentence_and_exit_3(ingested: Path) -> None:
+    import duckdb
+
+    from pipelines.lib.load.connection import writer_lock
+
+    with writer_lock(ingested / "wh.duckdb"):
+        con = duckdb.connect(str(ingested / "wh.duckdb"))  # what an ingest holds while it writes
+        try:
+            for cmd in (["sql", "select 1"], ["check"], ["export", "out"]):
+                proc = run(*cmd, "--warehouse", "wh.duckdb", cwd=ingested, env={"GONGKAI_LOCK_WAIT_S": "0"})
+                assert proc.returncode == 3, (cmd, proc.stdout, proc.stderr)
+                assert "busy" in proc.stderr and "Traceback" not in proc.stderr
+        finally:
+            con.close()
+
+
+def test_every_subcommand_documents_its_options(tmp_path: Path) -> None:
+    for cmd in ("ingest", "check", "sql", "review", "report", "ui", "export"):
+        proc = run(cmd, "--help", cwd=tmp_path)
+        assert proc.returncode == 0
+        assert "exit codes" in proc.stdout and "--warehouse" in proc.stdout, cmd
