@@ -368,3 +368,21 @@ def test_data_dictionary_covers_every_relation_code_and_rule(con) -> None:
         assert "|  |" not in sections[rel], rel
     committed = (REPO / "docs" / "data-dictionary.md").read_text(encoding="utf-8")
     assert "## Analyst views" in committed and "### report_metrics" in committed
+
+
+def test_html_report_lists_an_agency_once_under_its_latest_name(tmp_path: Path) -> None:
+    """洪泽区人民政府 (2023) and 淮安市洪泽区人民政府 (2024) are one agency_id: one row, the 2024 name."""
+    from pipelines.lib.serve import quality_report
+
+    con = connection.open_warehouse(tmp_path / "w.duckdb")
+    try:
+        t3 = {"received_new": 3, "granted": 3, "processed_total": 3}
+        loader.load_reports(con, [report("洪泽区人民政府", 2023, t3), report("淮安市洪泽区人民政府", 2024, t3)])
+        quality.refresh_quality(con)
+        card = quality_report.scorecard(con)
+        assert card.agencies["agency_name"].to_list() == ["淮安市洪泽区人民政府"]
+        assert card.agencies.row(0, named=True)["reports"] == 2
+        page = quality_report.html_report(con, quality.rule_descriptions())
+        assert "洪泽区人民政府</td>" not in page.replace("淮安市洪泽区人民政府</td>", "")
+    finally:
+        con.close()

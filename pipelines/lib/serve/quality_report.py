@@ -36,17 +36,23 @@ SELECT rule_id, year, count(*) FILTER (WHERE assessed) AS reports_assessed,
 FROM per GROUP BY rule_id, year ORDER BY rule_id, year
 """
 
+# One row per agency_id (not per printed name: 洪泽区人民政府 and 淮安市洪泽区人民政府 are one agency), shown
+# under the name of its latest report.
 AGENCY_SQL = """
-SELECT r.agency_name, min(r.year) AS first_year, max(r.year) AS last_year, count(DISTINCT r.report_id) AS reports,
+SELECT arg_max(r.agency_name, r.year) AS agency_name, min(r.year) AS first_year, max(r.year) AS last_year,
+       count(DISTINCT r.report_id) AS reports,
        count(*) FILTER (WHERE q.passed = false) AS failing_scopes,
        string_agg(DISTINCT q.rule_id, ', ' ORDER BY q.rule_id) FILTER (WHERE q.passed = false) AS rules_failed
 FROM reports r LEFT JOIN quality_results q USING (report_id)
-GROUP BY r.agency_name ORDER BY failing_scopes DESC, r.agency_name
+GROUP BY r.agency_id ORDER BY failing_scopes DESC, agency_name
 """
 
 FINDINGS_SQL = """
-SELECT agency_name, year, rule_id, scope, expected, observed, severity, review_decision, review_reason
-FROM quality_findings WHERE passed = false ORDER BY agency_name, year, rule_id, scope
+WITH latest AS (SELECT agency_id, arg_max(agency_name, year) AS agency_name FROM reports GROUP BY agency_id)
+SELECT l.agency_name, f.year, f.rule_id, f.scope, f.expected, f.observed, f.severity, f.review_decision,
+       f.review_reason
+FROM quality_findings f LEFT JOIN reports r USING (report_id) LEFT JOIN latest l USING (agency_id)
+WHERE f.passed = false ORDER BY l.agency_name, f.year, f.rule_id, f.scope
 """
 
 
