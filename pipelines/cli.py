@@ -9,7 +9,6 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
-import subprocess
 import sys
 import time
 from collections.abc import Iterator
@@ -240,11 +239,19 @@ def cmd_report(args) -> int:
 
 
 def cmd_ui(args) -> int:
-    home = ensure_dagster_home(_resolve_paths(args)[1])
-    cmd = [sys.executable, "-m", "dagster", "dev", "-w", str(PROJECT_ROOT / "workspace.yaml"),
-           "-h", args.host, "-p", str(args.port)]
-    print(f"Dagster UI on http://{args.host}:{args.port} (DAGSTER_HOME={home}); Ctrl-C stops it.")
-    return subprocess.call(cmd, cwd=PROJECT_ROOT)
+    from pipelines.lib.load.connection import runtime_dir
+    from pipelines.ui import run_ui
+
+    inbox, warehouse = _resolve_paths(args)
+    home = ensure_dagster_home(warehouse)
+    docs_url = f"http://{args.host}:{args.docs_port}/gx_docs/index.html"
+    # The code server, daemon and runs read these: the UI serves this warehouse and no other.
+    env = {**os.environ, "DAGSTER_HOME": str(home), "GONGKAI_WAREHOUSE": str(warehouse), "GONGKAI_INBOX": str(inbox),
+           "GONGKAI_DOCS_URL": docs_url}
+    print(f"Dagster UI on http://{args.host}:{args.port} for warehouse {warehouse} (inbox {inbox}; "
+          f"Dagster home {home}).\nData Docs on {docs_url}. Ctrl-C stops it.")
+    return run_ui(project_root=PROJECT_ROOT, host=args.host, port=args.port, docs_port=args.docs_port,
+                  docs_folder=runtime_dir(warehouse) / "quality", env=env)
 
 
 def cmd_export(args) -> int:
@@ -358,6 +365,7 @@ def build_parser() -> argparse.ArgumentParser:
              "Refuses to start when the port is taken; Ctrl-C or SIGTERM stops it and all its processes.")
     u.add_argument("--host", default="127.0.0.1", help="address to listen on")
     u.add_argument("--port", type=int, default=3000, help="port of the Dagster UI")
+    u.add_argument("--docs-port", type=int, default=3001, help="port of the GX Data Docs server")
     u.add_argument("--inbox", metavar="DIR", help="folder of report files (default: $GONGKAI_INBOX or data/inbox)")
     _warehouse_opt(u)
     u.set_defaults(fn=cmd_ui)

@@ -2,6 +2,7 @@
 
 
 import base64
+import os
 from collections import Counter
 
 import dagster as dg
@@ -14,6 +15,7 @@ from pipelines.lib.read import fanout
 from pipelines.lib.serve import quality_report
 
 GROUP = "gongkai"
+DEFAULT_DOCS_URL = "http://127.0.0.1:3001/gx_docs/index.html"  # where `gongkai ui` serves the Data Docs
 
 
 @dg.asset(group_name=GROUP, kinds={"python", "duckdb"},
@@ -121,7 +123,8 @@ def quality_results(context: dg.AssetExecutionContext, gongkai: GongkaiSettings)
         "failures_chart": dg.MetadataValue.md(
             "![reports failing each rule per year](data:image/png;base64," + base64.b64encode(chart).decode() + ")"),
         "failures_chart_file": dg.MetadataValue.path(str(chart_path)),
-        "gx_data_docs": dg.MetadataValue.url((docs_dir / "index.html").as_uri()),
+        # http, not file://: a browser opens it from the UI (served by `gongkai ui`, see pipelines/ui.py).
+        "gx_data_docs": dg.MetadataValue.url(os.environ.get("GONGKAI_DOCS_URL", DEFAULT_DOCS_URL)),
     })
 
 

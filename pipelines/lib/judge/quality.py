@@ -110,7 +110,14 @@ def evaluate_suite(con: duckdb.DuckDBPyConnection, suite_name: str, session: GXS
 def evaluate_all(con: duckdb.DuckDBPyConnection, docs_dir: Path | None = None) -> pl.DataFrame:
     seed_rule_inputs(con)
     session = GXSession(docs_dir)
-    frames = [evaluate_suite(con, name, session=session) for name in suite_names()]
+    names = suite_names()
+    frames = [evaluate_suite(con, name, session=session) for name in names]
+    if docs_dir is not None:
+        from pipelines.lib.serve.data_docs import SuiteSummary, publish_offline
+
+        publish_offline(docs_dir, [
+            SuiteSummary(name, f["rule_id"].n_unique(), f.height, f.filter(pl.col("passed").eq(False)).height)
+            for name, f in zip(names, frames, strict=True)])
     return pl.concat(frames) if frames else pl.DataFrame(schema=QUALITY_SCHEMA)
 
 
