@@ -5,10 +5,16 @@ import dagster as dg
 from pipelines.defs import assets, checks, resources, schedules
 
 
+def _labelled_with_warehouse(asset_defs: list) -> list:
+    """Every asset says which warehouse it serves: a UI serves one warehouse (its own Dagster home beside it)."""
+    where = str(resources.settings_from_env().warehouse_path)
+    return dg.map_asset_specs(lambda spec: spec.merge_attributes(metadata={"gongkai/warehouse": where}), asset_defs)
+
+
 @dg.definitions
 def defs() -> dg.Definitions:
     return dg.Definitions(
-        assets=assets.ALL_ASSETS,
+        assets=_labelled_with_warehouse(assets.ALL_ASSETS),
         asset_checks=checks.ALL_CHECKS,
         jobs=[schedules.ingest_job],
         schedules=schedules.build_schedules(),  # reads GONGKAI_NIGHTLY_CRON now

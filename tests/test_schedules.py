@@ -113,3 +113,22 @@ def test_dagster_yaml_limits_concurrent_runs() -> None:
 
     cfg = yaml.safe_load((Path(__file__).resolve().parents[1] / "dagster.yaml").read_text(encoding="utf-8"))
     assert cfg["concurrency"]["runs"]["max_concurrent_runs"] == 1
+
+
+def test_inbox_sensor_first_start_runs_nothing_when_the_warehouse_holds_the_inbox(tmp_path: Path) -> None:
+    """A new `gongkai ui` over an up-to-date warehouse starts no ingest; a change to the inbox still does."""
+    from tests.gen_reports import write_reports
+    from tests.helpers import ingest_inbox
+
+    inbox = tmp_path / "inbox"
+    write_reports(inbox, 2)
+    ingest_inbox(inbox, tmp_path / "w.duckdb").close()
+    with dg.instance_for_test() as inst:
+        runs, cur = _tick(inst, inbox, None)
+        assert runs == []
+        runs, cur = _tick(inst, inbox, cur)
+        assert runs == []  # nothing new: no run on the second tick either
+        (inbox / "late.txt").write_text("迟到的文件", encoding="utf-8")
+        _, cur = _tick(inst, inbox, cur)
+        runs, cur = _tick(inst, inbox, cur)
+        assert len(runs) == 1

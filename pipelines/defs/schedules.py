@@ -35,12 +35,19 @@ def nightly_schedule() -> dg.ScheduleDefinition:
         raise ValueError(f"GONGKAI_NIGHTLY_CRON={cron!r} / GONGKAI_NIGHTLY_TZ={tz!r}: {e}") from e
 
 
+def _fingerprint(entries: list[tuple[str, int, int]]) -> str:
+    h = hashlib.sha256()
+    for rel, size, mtime_ns in sorted(entries):
+        h.update(f"{rel}\0{size}\0{mtime_ns}\n".encode())
+    return h.hexdigest()[:32]
+
+
 def inbox_fingerprint(settings: GongkaiSettings) -> str:
     """A cheap fingerprint of the inbox listing: every file's path, size and mtime (contents are not read).
 
     Uses the scan's own file rules (no dotfiles, no symlinks), so what the sensor sees is what a run ingests.
     """
-    h = hashlib.sha256()
+    entries = []
     inbox = settings.inbox_path
     if inbox.is_dir():
         for p in iter_inbox(inbox):
@@ -48,8 +55,29 @@ def inbox_fingerprint(settings: GongkaiSettings) -> str:
                 st = p.stat()
             except OSError:
                 continue  # vanished between listing and stat: the next tick sees the settled state
-            h.update(f"{p.relative_to(inbox)}\0{st.st_size}\0{st.st_mtime_ns}\n".encode())
-    return h.hexdigest()[:32]
+            entries.append((str(p.relative_to(inbox)), st.st_size, st.st_mtime_ns))
+    return _fingerprint(entries)
+
+
+def warehouse_fingerprint(settings: GongkaiSettings) -> str | None:
+    """The same fingerprint over the files the warehouse's last scan recorded (file_index), or None when the
+    warehouse does not exist yet or cannot be read right now (an ingest is writing it)."""
+    import duckdb
+
+    path = settings.warehouse_path
+    if not path.exists():
+        return None
+    try:
+        con = duckdb.connect(str(path), read_only=True)
+    except duckdb.Error:
+        return None
+    try:
+        rows = con.execute("SELECT path, size_bytes, mtime_ns FROM file_index").fetchall()
+    except duckdb.Error:
+        return None
+    finally:
+        con.close()
+    return _fingerprint([(str(r), int(s), int(m)) for r, s, m in rows])
 
 
 @dg.sensor(job=ingest_job, minimum_interval_seconds=SENSOR_INTERVAL_S, default_status=dg.DefaultSensorStatus.RUNNING,
@@ -59,6 +87,11 @@ def inbox_sensor(context: dg.SensorEvaluationContext, gongkai: GongkaiSettings) 
     # Cursor: {"seen": fingerprint at the last tick, "fired": fingerprint of the last requested run}.
     state = json.loads(context.cursor) if context.cursor else {}
     fp = inbox_fingerprint(gongkai)
+    if "fired" not in state and fp == warehouse_fingerprint(gongkai):
+        # First tick of a new UI (or a lost cursor): the warehouse already holds exactly this inbox, so there
+        # is nothing to run until the inbox changes.
+        return dg.SensorResult(skip_reason=dg.SkipReason(f"the warehouse already holds this inbox ({fp[:12]})"),
+                               cursor=json.dumps({"seen": fp, "fired": fp}))
     if fp != state.get("seen"):
         return dg.SensorResult(skip_reason=dg.SkipReason(f"inbox changed ({fp[:12]}); waiting one tick for it to settle"),
                                cursor=json.dumps({"seen": fp, "fired": state.get("fired")}))
