@@ -93,3 +93,23 @@ def test_every_subcommand_documents_its_options(tmp_path: Path) -> None:
         proc = run(cmd, "--help", cwd=tmp_path)
         assert proc.returncode == 0
         assert "exit codes" in proc.stdout and "--warehouse" in proc.stdout, cmd
+
+
+def test_each_warehouse_has_its_own_dagster_instance(tmp_path: Path) -> None:
+    """Two warehouses, two ingests: each warehouse's Dagster home holds its own run and no other."""
+    import dagster as dg
+
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    shutil.copy(corpus_file("ningbo-police-2019.txt"), inbox / "ningbo.txt")
+    env = {k: v for k, v in os.environ.items() if k != "DAGSTER_HOME"}
+    for name in ("a.duckdb", "b.duckdb"):
+        proc = subprocess.run([sys.executable, "-m", "pipelines.cli", "ingest", "--inbox", "inbox", "--warehouse", name],
+                              cwd=tmp_path, env=env, capture_output=True, text=True, timeout=600, check=False)
+        assert proc.returncode == 0, proc.stderr[-2000:]
+    for name in ("a.duckdb", "b.duckdb"):
+        home = tmp_path / f"{name}.gongkai" / "dagster"
+        with dg.DagsterInstance.from_config(str(home)) as inst:
+            runs = inst.get_runs()
+        assert len(runs) == 1, name
+    assert not (tmp_path / "staging").exists() and not (tmp_path / "quality").exists()
