@@ -4,6 +4,12 @@
 -- Reports held out of every analyst relation, with the reason: a report whose keys are out of their
 -- domain (a year out of range, no agency) or that prints a value no column can hold as a count. One
 -- document's fault holds that document back; it never takes the views away from the others.
+-- A value no agency-year can count: a count of a billion or more (a requester count, a case count, a
+-- document count), or any amount of 10^15 or more. Beyond 2^63 it cannot even be a BIGINT.
+CREATE OR REPLACE MACRO value_out_of_range(table_no, col_code, value) AS
+    abs(value) >= 1e15 OR (abs(value) >= 1e9 AND (table_no IN ('T3', 'T4')
+        OR (table_no = 'T2' AND col_code NOT IN ('procurement_amount', 'fee_amount_10k_yuan'))));
+
 CREATE OR REPLACE VIEW held_reports AS
 SELECT h.report_id, h.agency_name, h.year, h.source_file, h.sha256, 'report_keys' AS reason,
        'The report''s keys are out of their domain (' || concat_ws('; ',
@@ -24,9 +30,7 @@ SELECT h.report_id, h.agency_name, h.year, h.source_file, h.sha256, 'value_out_o
        '); counts must stay under 10^9 and amounts under 10^15. The printed digits are kept in facts.printed; '
        'the report is held out of reports and the analyst views.' AS detail
 FROM facts f JOIN report_history h USING (report_id)
-WHERE abs(f.value) >= 1e15
-   OR (abs(f.value) >= 1e9 AND (f.table_no IN ('T3', 'T4')
-       OR (f.table_no = 'T2' AND f.col_code NOT IN ('procurement_amount', 'fee_amount_10k_yuan'))))
+WHERE value_out_of_range(f.table_no, f.col_code, f.value)
 GROUP BY h.report_id, h.agency_name, h.year, h.source_file, h.sha256;
 COMMENT ON VIEW held_reports IS 'Loaded reports held out of reports and every analyst view, one row per reason: report_keys (agency missing, year out of range, unknown template) or value_out_of_range (a count >= 10^9 or an amount >= 10^15; the printed digits stay in facts.printed). The other reports are not affected.';
 

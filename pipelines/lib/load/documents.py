@@ -139,6 +139,7 @@ def scan_inbox(con: duckdb.DuckDBPyConnection, inbox: Path) -> ScanResult:
     cache = {row[0]: row[1:] for row in con.execute("SELECT path, size_bytes, mtime_ns, sha256 FROM file_index").fetchall()}
     seen_sha: dict[str, str] = {}
     listing: list[str] = []
+    listing_sha: list[str] = []
     changed = []  # file_index rows to (re)write: new or modified files only
     real: dict[str, Path] = {}  # display name -> the path as the filesystem gives it
     settle_ns = int(settle_seconds() * 1e9)
@@ -175,6 +176,7 @@ def scan_inbox(con: duckdb.DuckDBPyConnection, inbox: Path) -> ScanResult:
             changed.append((rel, st.st_size, st.st_mtime_ns, sha, ts, path_hex(str(p.relative_to(inbox)))))
         res.files += 1
         listing.append(rel)
+        listing_sha.append(sha)
         real[rel] = p
         seen_sha.setdefault(sha, rel)
     res.documents = len(seen_sha)
@@ -195,7 +197,7 @@ def scan_inbox(con: duckdb.DuckDBPyConnection, inbox: Path) -> ScanResult:
             res.new_documents.append((sha, rel))
     seen = pl.DataFrame({"sha256": list(seen_sha), "path": list(seen_sha.values())},
                         schema={"sha256": pl.String, "path": pl.String})
-    paths = pl.DataFrame({"path": listing}, schema={"path": pl.String})
+    paths = pl.DataFrame({"path": listing, "sha256": listing_sha}, schema={"path": pl.String, "sha256": pl.String})
     con.register("_scan_seen", seen)
     con.register("_scan_paths", paths)
     con.execute("BEGIN")
@@ -217,10 +219,12 @@ def scan_inbox(con: duckdb.DuckDBPyConnection, inbox: Path) -> ScanResult:
             con.unregister("_scan_new")
         con.execute("UPDATE documents SET last_seen = ?, present = true "
                     "WHERE sha256 IN (SELECT sha256 FROM _scan_seen) AND (last_seen < ? OR NOT present)", [ts, ts])
-        # A document whose recorded path is gone but whose content is still here was renamed or moved:
-        # point it at a current path, so a document not yet parsed is read from where it now is.
+        # A document whose recorded path no longer holds it (renamed, moved, or that path now holds other
+        # content) but whose content is still here: point it at a path that holds it, so a document not
+        # yet parsed is read from where it now is.
         con.execute("UPDATE documents SET source_file = s.path FROM _scan_seen s WHERE documents.sha256 = s.sha256 "
-                    "AND documents.source_file NOT IN (SELECT path FROM _scan_paths)")
+                    "AND NOT EXISTS (SELECT 1 FROM _scan_paths p WHERE p.path = documents.source_file "
+                    "AND p.sha256 = documents.sha256)")
         # Gone from the inbox: the warehouse keeps the report (it is the record); only `present` changes.
         res.removed = con.execute("UPDATE documents SET present = false WHERE present "
                                   "AND sha256 NOT IN (SELECT sha256 FROM _scan_seen)").fetchall()[0][0]

@@ -78,10 +78,16 @@ def _parse_one(task: Task, parse: ParseFn = parse_document) -> tuple[str, str]:
         return sha, "unreadable"  # not staged: stays pending, shown as skipped (unreadable) by the load
     if len(data) <= max_bytes and hashlib.sha256(data).hexdigest() != sha:
         return sha, "changed"
-    if len(data) > max_bytes:  # too large: rejected on size, the bytes beyond the limit never read
-        result = parse(path, source_file=rel, sha256=sha, max_bytes=max_bytes)
-    else:
-        result = parse(path, source_file=rel, sha256=sha, max_bytes=max_bytes, data=data)
+    try:
+        if len(data) > max_bytes:  # too large: rejected on size, the bytes beyond the limit never read
+            result = parse(path, source_file=rel, sha256=sha, max_bytes=max_bytes)
+        else:
+            result = parse(path, source_file=rel, sha256=sha, max_bytes=max_bytes, data=data)
+    except MemoryError:  # the worker's address-space cap (GONGKAI_PARSE_MEMORY_MB) stopped it
+        del data
+        result = Quarantined(rel, sha, "parse", "memory_limit",
+                             f"Parsing this document needed more than the {parse_memory_mb_from_env():g} MB "
+                             "memory cap of one parse worker (GONGKAI_PARSE_MEMORY_MB); it was stopped.")
     return sha, _stage(Path(out_dir) / f"{sha}.json", result)
 
 
