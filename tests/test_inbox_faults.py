@@ -17,11 +17,13 @@ from pathlib import Path
 import duckdb
 import pytest
 from gen_reports import report_texts
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from pipelines import cli
 from pipelines.lib.judge import quality
 from pipelines.lib.load import connection, documents, loader
-from pipelines.lib.model import ParsedReport, Quarantined
+from pipelines.lib.model import DocumentRejected, ParsedReport, Quarantined
 from pipelines.lib.read import fanout
 from pipelines.lib.read.grid import MAX_GRID_SLOTS, SpanCell, expand_spans
 from pipelines.lib.read.parse import parse_document
@@ -421,3 +423,75 @@ def test_revision_marker_in_the_file_name_wins_whatever_the_order(tmp_path: Path
         run(inbox, wh)
     assert query(wh, "SELECT source_file FROM reports") == [(f"{stem}.v2.txt",)]
     assert loader.revision_from_name(f"{stem}.v2.txt") == 2 and loader.revision_from_name(f"{stem}（修订）.txt") == 1
+
+
+# ---------------------------------------------------------------- properties
+
+NAME_BYTES = st.binary(min_size=1, max_size=24).filter(
+    lambda b: b"/" not in b and b"\0" not in b and not b.startswith(b"."))
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(names=st.lists(NAME_BYTES, min_size=1, max_size=4, unique=True))
+def test_any_file_name_is_stored_readably_and_maps_back_to_its_file(tmp_path_factory, names: list[bytes]) -> None:
+    """Whatever bytes the filesystem gives as a name: the shown name is valid text, distinct names stay
+    distinct, and the shown name leads back to the file."""
+    inbox = tmp_path_factory.mktemp("names")
+    for i, name in enumerate(names):
+        with open(os.path.join(os.fsencode(inbox), name), "wb") as f:
+            f.write(str(i).encode())
+    entries = list(documents.walk_inbox(inbox))
+    shown = [e.rel for e in entries]
+    assert len(set(shown)) == len(names)
+    for rel in shown:
+        rel.encode("utf-8")  # storable: no surrogates
+        assert documents.name_bytes(rel) in names
+        assert documents.inbox_file(inbox, rel).read_bytes() == str(names.index(documents.name_bytes(rel))).encode()
+
+
+SPAN = st.builds(SpanCell, st.just("x"), st.integers(1, 10**9), st.integers(1, 10**9))
+
+
+@settings(max_examples=80, deadline=None)
+@given(rows=st.lists(st.lists(SPAN | st.builds(SpanCell, st.just("1")), min_size=1, max_size=60),
+                     min_size=1, max_size=400))
+def test_span_grids_are_bounded_or_refused(rows: list[list[SpanCell]]) -> None:
+    """Any rowspan/colspan values: a rectangular grid within MAX_GRID_SLOTS, or grid_too_large."""
+    try:
+        grid = expand_spans(rows)
+    except DocumentRejected as e:
+        assert e.reason == "grid_too_large"
+        return
+    width = len(grid.rows[0])
+    assert all(len(r) == width for r in grid.rows) and len(grid.rows) * width <= MAX_GRID_SLOTS
+
+
+@settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(order=st.permutations(range(4)))
+def test_current_version_does_not_depend_on_load_order(tmp_path_factory, order: list[int]) -> None:
+    """Four versions of one agency-year loaded one by one in any order: the same one is current."""
+    from tests.test_rules import clean_report, set_cell
+
+    base = clean_report()
+    versions = [
+        set_cell(base, "T3", "received_new", "total", 61.0),  # original, signed 2023-01-20
+        set_cell(base, "T3", "received_new", "total", 62.0),  # original, signed later
+        set_cell(base, "T3", "received_new", "total", 63.0),  # .v2 in the name
+        set_cell(base, "T3", "received_new", "total", 64.0),  # another original, no date
+    ]
+    names = ["a.txt", "b.txt", "c.v2.txt", "d.txt"]
+    dates = ["2023年1月20日", "2023年3月1日", "2023年1月5日", ""]
+    for i, rep in enumerate(versions):
+        rep.sha256 = f"{i:x}" * 64
+        rep.source_file = names[i]
+        rep.narrative = "本年度共收到政府信息公开申请60件。\n" + dates[i]
+    con = connection.open_warehouse(tmp_path_factory.mktemp("order") / "w.duckdb")
+    try:
+        for i in order:
+            loader.load_report(con, versions[i])
+        current = con.execute("SELECT source_file FROM reports").fetchall()
+        ranked = con.execute("SELECT source_file FROM report_versions ORDER BY version_no").fetchall()
+    finally:
+        con.close()
+    assert current == [("c.v2.txt",)]
+    assert ranked == [("d.txt",), ("a.txt",), ("b.txt",), ("c.v2.txt",)]

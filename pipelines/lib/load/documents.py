@@ -27,17 +27,30 @@ class ScanResult:
 
 # Names are data: a file name that is not valid UTF-8 (GBK bytes left by unzipping a Windows zip) comes
 # from os.walk with surrogate escapes, which no database column takes. The warehouse shows it with each
-# invalid byte as \xNN (readable, and unique for a given name) and keeps the exact bytes in path_hex.
+# byte that is not UTF-8 as \\xNN (and a literal backslash as \\x5c, so that the shown name maps back to
+# exactly one byte string), and keeps the exact bytes in path_hex.
 _ESCAPED_BYTE = re.compile(r"\\x([0-9a-f]{2})")
 
 
 def display_name(rel: str) -> str:
-    """A path as the warehouse stores it: itself when valid UTF-8, else invalid bytes as \\xNN."""
+    """A path as the warehouse stores it: itself when valid UTF-8 without a backslash; otherwise each
+    byte that is not UTF-8, and each backslash, as \\xNN."""
     raw = os.fsencode(rel)
-    try:
-        return raw.decode("utf-8")
-    except UnicodeDecodeError:
-        return raw.decode("utf-8", "backslashreplace")
+    if b"\\" not in raw:
+        try:
+            return raw.decode("utf-8")
+        except UnicodeDecodeError:
+            pass
+    return "\\x5c".join(part.decode("utf-8", "backslashreplace") for part in raw.split(b"\\"))
+
+
+def name_bytes(shown: str) -> bytes:
+    """The exact bytes a stored (display) name stands for: the inverse of display_name."""
+    out, pos = bytearray(), 0
+    for m in _ESCAPED_BYTE.finditer(shown):
+        out += shown[pos:m.start()].encode("utf-8") + bytes([int(m.group(1), 16)])
+        pos = m.end()
+    return bytes(out + shown[pos:].encode("utf-8"))
 
 
 def path_hex(rel: str) -> str:
@@ -46,13 +59,8 @@ def path_hex(rel: str) -> str:
 
 
 def inbox_file(inbox: Path | str, rel: str) -> Path:
-    """The file a stored (display) name refers to: the name itself, or, when that does not exist, the name
-    with its \\xNN escapes turned back into the bytes they stand for."""
-    path = Path(inbox) / rel
-    if path.exists() or "\\x" not in rel:
-        return path
-    raw = _ESCAPED_BYTE.sub(lambda m: chr(0xDC00 + int(m.group(1), 16)), rel)  # surrogateescape form
-    return Path(inbox) / os.fsdecode(os.fsencode(raw))
+    """The file a stored (display) name refers to."""
+    return Path(inbox) / os.fsdecode(name_bytes(rel))
 
 
 # A file modified less than this many seconds ago may still be being written (a copy or download in
