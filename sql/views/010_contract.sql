@@ -105,4 +105,4 @@ WHERE f.path NOT IN (SELECT path FROM inbox_skips)
 UNION ALL
 SELECT s.path, s.path_hex, NULL AS sha256, 'skipped' AS status, s.reason, s.detail, NULL AS report_id, s.seen_at
 FROM inbox_skips s;
-COMMENT ON VIEW inbox_files IS 'Every file met in the inbox at the last scan and what became of it: loaded, held (loaded but in held_reports), quarantined (reason from quarantine), pending (not parsed yet), or skipped (hidden by the dot rule, symlink, unreadable, still being written, changed during the run). path shows invalid UTF-8 bytes as \xNN; path_hex is the exact bytes.';
+COMMENT ON VIEW inbox_files IS 'Every file met in the inbox at the last scan and what became of it: loaded, held (loaded but in held_reports), quarantined (reason from quarantine), pending (not parsed yet), or skipped (hidden by the dot rule, symlink, unreadable, still being written, changed during the run). path shows bytes that are not UTF-8 (and backslashes) as \xNN; path_hex is the exact bytes.';
