@@ -138,6 +138,10 @@ def test_file_name_that_is_not_utf8_loads_and_is_stored_readably(tmp_path: Path)
     assert query(wh, "SELECT path_hex FROM file_index WHERE path = ?", [shown]) == [(GBK_NAME.hex(),)]
     assert query(wh, "SELECT count(*) FROM reports WHERE source_file = ?", [shown]) == [(1,)]
     assert documents.inbox_file(inbox, shown).read_bytes() == data
+    from pipelines.defs.resources import settings_from_env
+    from pipelines.defs.schedules import inbox_fingerprint
+
+    assert inbox_fingerprint(settings_from_env(str(inbox), str(wh)))  # the sensor lists it too, without failing
 
 
 # ---------------------------------------------------------------- values the warehouse can hold

@@ -48,7 +48,8 @@ def inbox_fingerprint(settings: GongkaiSettings) -> str:
                 st = p.stat()
             except OSError:
                 continue  # vanished between listing and stat: the next tick sees the settled state
-            h.update(f"{p.relative_to(inbox)}\0{st.st_size}\0{st.st_mtime_ns}\n".encode())
+            # the name's bytes: a name that is not UTF-8 (GBK from a Windows zip) must not break the sensor
+            h.update(os.fsencode(p.relative_to(inbox)) + f"\0{st.st_size}\0{st.st_mtime_ns}\n".encode())
     return h.hexdigest()[:32]
 
 
