@@ -7,12 +7,17 @@ WITH pairs AS (
     FROM reports r
     JOIN report_history o ON o.agency_id = r.agency_id AND o.year = r.year AND o.report_id <> r.report_id
     WHERE o.report_id NOT IN (SELECT report_id FROM held_reports)
-), cells AS (
+), sides AS (  -- two equi-joins, not one join on OR: facts is the largest table
     SELECT p.cur_id, p.scope, f.table_no, coalesce(f.item, '') AS item, f.row_code, f.col_code,
-           max(f.value) FILTER (WHERE f.report_id = p.cur_id) AS a,
-           max(f.value) FILTER (WHERE f.report_id = p.other_id) AS b
-    FROM pairs p JOIN facts f ON f.report_id = p.cur_id OR f.report_id = p.other_id
-    GROUP BY ALL
+           f.value AS a, NULL::DOUBLE AS b
+    FROM pairs p JOIN facts f ON f.report_id = p.cur_id
+    UNION ALL
+    SELECT p.cur_id, p.scope, f.table_no, coalesce(f.item, '') AS item, f.row_code, f.col_code,
+           NULL::DOUBLE AS a, f.value AS b
+    FROM pairs p JOIN facts f ON f.report_id = p.other_id
+), cells AS (
+    SELECT cur_id, scope, table_no, item, row_code, col_code, max(a) AS a, max(b) AS b
+    FROM sides GROUP BY ALL
 )
 SELECT cur_id AS report_id, 'U2_versions_agree' AS rule_id, scope,
        0 AS expected, count(*) FILTER (WHERE a IS DISTINCT FROM b) AS observed, true AS assessable
