@@ -111,6 +111,8 @@ def cmd_ingest(args) -> int:
     print(f"documents seen: {meta.get('documents_seen', 0)}  new: {meta.get('documents_new', 0)}  "
           f"parsed: {meta.get('documents_parsed', 0)}  loaded: {meta.get('reports_loaded', 0)}  "
           f"quarantined: {meta.get('documents_quarantined', 0)}")
+    if meta.get("inbox_files"):  # every file accounted for: loaded, held, quarantined, pending or skipped
+        print("inbox files: " + ", ".join(f"{k} {v}" for k, v in meta["inbox_files"].items()))
     print(f"warehouse: {meta.get('reports_current_total', 0)} current reports, "
           f"{meta.get('quarantine_total', 0)} documents in quarantine")
     print(f"checks passed: {checks_passed}  failed: {len(evals) - checks_passed}  "

@@ -18,7 +18,7 @@ def ingest_inbox(inbox: Path, warehouse: Path) -> duckdb.DuckDBPyConnection:
     pending = documents.pending_documents(con)
     staging = fanout.staging_dir(warehouse)
     fanout.parse_pending(pending, inbox, staging)
-    loader.load_staged(con, pending, staging)
+    loader.load_staged(con, pending, staging, inbox=inbox)
     quality.refresh_quality(con)
     return con
 

@@ -25,9 +25,11 @@ def inbox_documents(context: dg.AssetExecutionContext, gongkai: GongkaiSettings)
         scan = documents.scan_inbox(con, gongkai.inbox_path)
         pending = len(documents.pending_documents(con))
     context.log.info(f"inbox: {scan.files} files, {scan.documents} documents, {pending} to parse")
+    for rel, reason, _ in scan.skipped:
+        context.log.info(f"inbox: skipped {rel} ({reason})")
     return dg.MaterializeResult(metadata={
         "files_seen": scan.files, "documents_seen": scan.documents, "documents_new": len(scan.new_documents),
-        "documents_pending": pending, "documents_removed_from_inbox": scan.removed,
+        "documents_pending": pending, "documents_removed_from_inbox": scan.removed, "files_skipped": len(scan.skipped),
         "inbox": dg.MetadataValue.path(str(gongkai.inbox_path)),
     })
 
@@ -81,15 +83,21 @@ def parsed_documents(inbox_documents):
 def warehouse_reports(context: dg.AssetExecutionContext, gongkai: GongkaiSettings) -> dg.MaterializeResult:
     with connection.locked_warehouse(gongkai.warehouse_path) as con:  # writer lock: waits for another ingest
         pending = documents.pending_documents(con)
-        stats = loader.load_staged(con, pending, fanout.staging_dir(gongkai.warehouse_path), progress=context.log.info)
+        stats = loader.load_staged(con, pending, fanout.staging_dir(gongkai.warehouse_path), progress=context.log.info,
+                                   inbox=gongkai.inbox_path)
         totals = con.execute("SELECT (SELECT count(*) FROM reports), (SELECT count(*) FROM quarantine), "
                              "(SELECT count(*) FROM facts)").fetchall()[0]
         reasons = Counter(r for _, r in stats.quarantined)
+        inbox_status = documents.inbox_status(con)
+    for (status, reason), n in sorted(inbox_status.items()):
+        if status in ("skipped", "held", "pending"):
+            context.log.info(f"inbox: {n} file(s) {status} ({reason})")
     rows = "\n".join(f"| {f} | {r} |" for f, r in stats.quarantined[:50])
     return dg.MaterializeResult(metadata={
         "reports_loaded": len(stats.loaded), "documents_quarantined": len(stats.quarantined),
         "reports_current_total": totals[0], "quarantine_total": totals[1], "dagster/row_count": totals[2],
         "quarantine_reasons": dg.MetadataValue.json(dict(reasons)),
+        "inbox_files": dg.MetadataValue.json({f"{s} ({r})" if r else s: n for (s, r), n in sorted(inbox_status.items())}),
         "quarantined_this_run": dg.MetadataValue.md("| file | reason |\n|---|---|\n" + rows if rows else "none"),
     })
 
@@ -111,6 +119,7 @@ def quality_results(context: dg.AssetExecutionContext, gongkai: GongkaiSettings)
         card = quality_report.scorecard(con)
     chart = quality_report.failures_chart_png(card.by_rule)
     chart_path = docs_dir.parent / "quality_failures.png"
+    chart_path.parent.mkdir(parents=True, exist_ok=True)  # absent when no report was ever loaded
     chart_path.write_bytes(chart)
     verb = "evaluated" if reevaluated else "unchanged since the last load (not re-evaluated)"
     context.log.info(f"quality: {total} scopes {verb}, {failed} failed, {na} not assessable")

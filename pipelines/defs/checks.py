@@ -1,7 +1,9 @@
 """Asset checks: one per quality rule, reading the GX-judged rows of quality_results.
 
 Rules of structural suites (schema, codes, uniqueness) are blocking ERROR checks: when they fail the
-analyst views are not built. Cross-checks and the other families are warnings: the warehouse records what
+analyst views are not built. A report that fails one on its own (a year out of range, a value no count
+can hold) is in held_reports, out of `reports` and every view: its failure is counted there, not here,
+so one document never takes the views away from the others. Cross-checks and the other families are warnings: the warehouse records what
 agencies published, and these say where it does not add up.
 """
 
@@ -15,7 +17,7 @@ from pipelines.lib.load import connection
 FAILING_SQL = """
 SELECT coalesce(agency_name, '(warehouse-wide)'), year, scope, expected, observed, review_decision, review_reason
 FROM quality_findings
-WHERE rule_id = ? AND passed = false
+WHERE rule_id = ? AND passed = false AND (report_id IS NULL OR agency_name IS NOT NULL)
 ORDER BY agency_name, year, scope
 LIMIT 200
 """
@@ -32,6 +34,8 @@ def _fmt(v) -> str:
 
 def _rule_result(con, rule_id: str, blocking: bool, text: str) -> dg.AssetCheckResult:
     passed, failed, na, reports = con.execute(COUNTS_SQL, [rule_id]).fetchall()[0]
+    held = con.execute("SELECT count(DISTINCT q.report_id) FROM quality_results q JOIN held_reports h "
+                       "USING (report_id) WHERE q.rule_id = ? AND NOT q.passed", [rule_id]).fetchall()[0][0]
     failing = con.execute(FAILING_SQL, [rule_id]).fetchall()
     table = ("| agency | year | rule | scope | expected | observed | review |\n|---|---|---|---|---|---|---|\n"
              + "\n".join(f"| {a} | {_fmt(y)} | {rule_id} | {s} | {_fmt(e)} | {_fmt(o)} | "
@@ -41,9 +45,10 @@ def _rule_result(con, rule_id: str, blocking: bool, text: str) -> dg.AssetCheckR
         check_name=rule_id,
         passed=failed == 0,
         severity=dg.AssetCheckSeverity.ERROR if blocking else dg.AssetCheckSeverity.WARN,
-        description=f"{passed} scopes passed, {failed} failed, {na} not assessable",
+        description=f"{passed} scopes passed, {failed} failed, {na} not assessable"
+                    + (f"; {held} held report(s) fail it (see held_reports)" if held else ""),
         metadata={"scopes_passed": passed, "scopes_failed": failed, "scopes_not_assessable": na,
-                  "reports_failing": reports, "rule": text,
+                  "reports_failing": reports, "held_reports_failing": held, "rule": text,
                   "failing_scopes": dg.MetadataValue.md(table if failing else "No failing scopes.")})
 
 

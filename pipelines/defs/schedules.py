@@ -13,7 +13,7 @@ import os
 import dagster as dg
 
 from pipelines.defs.resources import GongkaiSettings
-from pipelines.lib.load.documents import iter_inbox
+from pipelines.lib.load.documents import display_name, iter_inbox
 
 DEFAULT_NIGHTLY_CRON = "0 2 * * *"
 DEFAULT_NIGHTLY_TZ = "Asia/Shanghai"
@@ -55,7 +55,8 @@ def inbox_fingerprint(settings: GongkaiSettings) -> str:
                 st = p.stat()
             except OSError:
                 continue  # vanished between listing and stat: the next tick sees the settled state
-            entries.append((str(p.relative_to(inbox)), st.st_size, st.st_mtime_ns))
+            # as the warehouse stores the name: a name that is not UTF-8 (GBK from a Windows zip) must not break this
+            entries.append((display_name(str(p.relative_to(inbox))), st.st_size, st.st_mtime_ns))
     return _fingerprint(entries)
 
 

@@ -2,7 +2,7 @@
 -- Views only over the contract relations and base tables; the seeded tables (code_labels,
 -- proactive_crosswalk, admin_divisions, outcome_groups) come from codes.yaml and cpca in Python.
 
-COMMENT ON TABLE report_history IS 'Every accepted report version, newest and superseded. The contract view `reports` shows the newest accepted_seq per agency_id + year; `report_versions` numbers the versions.';
+COMMENT ON TABLE report_history IS 'Every accepted report version, newest and superseded. The contract view `reports` shows the highest version per agency_id + year (revision marker, signing date, content hash; not load order); `report_versions` numbers the versions.';
 COMMENT ON TABLE facts IS 'Base table of every printed number of tables 二/三/四 under its codes, all versions. Query the contract views request_facts / review_litigation_facts / proactive_facts instead (current reports only).';
 COMMENT ON TABLE outcome_groups IS 'Table-三 outcome rows and the outcome group each belongs to (codes.yaml outcome_groups): granted, partially_granted, denied, unavailable, not_processed, other.';
 COMMENT ON TABLE code_labels IS 'Every code of every domain with its Chinese (official wording) and English label. Domains: template, requester_type, request_row, outcome_group, proceeding, result, proactive_item, proactive_row, proactive_column, sector, admin_level.';
@@ -14,12 +14,12 @@ COMMENT ON TABLE admin_divisions IS 'Administrative divisions (省/市/县) with
 
 CREATE OR REPLACE VIEW agencies AS
 SELECT h.agency_id,
-       arg_max(h.agency_name, h.accepted_seq) AS agency_name,
+       arg_max(h.agency_name, h.year || version_key(h.revision, h.published_on, h.sha256)) AS agency_name,
        list_sort(list_distinct(list(h.agency_name))) AS name_variants,
-       arg_max(h.region_name, h.accepted_seq) AS region_name,
-       arg_max(h.adcode, h.accepted_seq) AS adcode,
-       arg_max(h.admin_level, h.accepted_seq) AS admin_level,
-       arg_max(h.sector, h.accepted_seq) AS sector,
+       arg_max(h.region_name, h.year || version_key(h.revision, h.published_on, h.sha256)) AS region_name,
+       arg_max(h.adcode, h.year || version_key(h.revision, h.published_on, h.sha256)) AS adcode,
+       arg_max(h.admin_level, h.year || version_key(h.revision, h.published_on, h.sha256)) AS admin_level,
+       arg_max(h.sector, h.year || version_key(h.revision, h.published_on, h.sha256)) AS sector,
        s.label_zh AS sector_zh, s.label_en AS sector_en,
        min(h.year) AS first_year, max(h.year) AS last_year,
        count(DISTINCT h.year) AS years_present,
@@ -34,14 +34,14 @@ COMMENT ON COLUMN agencies.admin_level IS 'national / province / city / county /
 COMMENT ON COLUMN agencies.years_present IS 'Distinct report years loaded (any version).';
 
 CREATE OR REPLACE VIEW report_versions AS
-SELECT h.report_id, h.agency_id, h.agency_name, h.year, h.template, h.accepted_seq,
+SELECT h.report_id, h.agency_id, h.agency_name, h.year, h.template, h.accepted_seq, h.revision, h.published_on,
        row_number() OVER w AS version_no,
        count(*) OVER (PARTITION BY h.agency_id, h.year) AS versions,
        h.report_id IN (SELECT report_id FROM reports) AS is_current,
        h.source_file, h.sha256, h.title, h.format, h.loaded_at
 FROM report_history h
-WINDOW w AS (PARTITION BY h.agency_id, h.year ORDER BY h.accepted_seq);
-COMMENT ON VIEW report_versions IS 'History: every accepted version of every agency-year. version_no counts from 1 in load order; is_current marks the one the contract relations show (the newest accepted). Facts of any version: join fact_provenance on report_id.';
+WINDOW w AS (PARTITION BY h.agency_id, h.year ORDER BY version_key(h.revision, h.published_on, h.sha256));
+COMMENT ON VIEW report_versions IS 'History: every accepted version of every agency-year. version_no counts from 1 in version order (revision marker in the file name, then signing date, then content hash: not load order); is_current marks the one the contract relations show (the highest version, unless held: see held_reports). Facts of any version: join fact_provenance on report_id.';
 COMMENT ON COLUMN report_versions.is_current IS 'true for the version shown in reports / request_facts / ...; false for superseded versions.';
 COMMENT ON COLUMN report_versions.versions IS 'How many versions of this agency-year were accepted (> 1 = revised).';
 

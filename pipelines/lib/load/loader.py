@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
+import datetime as dt
 import json
 import os
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -24,6 +27,35 @@ Progress = Callable[[str], None]
 def report_id_for(sha256: str) -> str:
     return "r" + sha256[:15]
 
+
+# Which of two versions of one agency-year is current is decided by the documents, never by the order
+# they were ingested in (the same inbox must give the same warehouse): (1) a revision marker in the file
+# name, (2) the date the report was signed, (3) the content hash. See sql/views/010_contract.sql.
+_REVISION_NUMBER = re.compile(r"(?:^|[._\-\s(（\[【])v(\d{1,3})(?=$|[._\-\s)）\]】])", re.IGNORECASE)
+_REVISION_WORD = re.compile(r"修订|更正|修正|勘误|corrected|revised", re.IGNORECASE)
+_SIGNED_DATE = re.compile(r"(20\d\d)\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日")
+
+
+def revision_from_name(source_file: str) -> int:
+    """The revision a file name states: 'x.v3.txt' / 'x_v3' -> 3; 修订 / 更正 / revised without a number -> 1;
+    none -> 0 (an original)."""
+    stem = Path(source_file).name
+    numbers = [int(m.group(1)) for m in _REVISION_NUMBER.finditer(stem)]
+    if numbers:
+        return max(numbers)
+    return 1 if _REVISION_WORD.search(stem) else 0
+
+
+def signed_date(narrative: str | None) -> dt.date | None:
+    """The date a report was signed: the last full date in its closing lines (reports end with the
+    issuing body and the date). None when the text does not end with one."""
+    tail = (narrative or "").rstrip()[-200:]
+    found = None
+    for m in _SIGNED_DATE.finditer(tail):
+        with contextlib.suppress(ValueError):
+            found = dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+    return found
+
 def _test_pause_before_commit() -> None:
     """Test-only knob GONGKAI_TEST_SLOW_LOAD_MS: hold each report's transaction open that long before
     COMMIT, so the crash-safety test can SIGKILL a loader in the middle of a load. Unset in production."""
@@ -36,6 +68,7 @@ _HISTORY_SCHEMA = {
     "region_name": pl.String, "adcode": pl.String, "admin_level": pl.String, "sector": pl.String,
     "year": pl.Int32, "template": pl.String, "title": pl.String, "format": pl.String, "source_file": pl.String,
     "sha256": pl.String, "parse_warnings": pl.List(pl.String), "narrative": pl.String, "loaded_at": pl.Datetime("us"),
+    "revision": pl.Int32, "published_on": pl.Date,
 }
 
 _UNRESOLVED_SCHEMA = {
@@ -69,7 +102,8 @@ def load_reports(con: duckdb.DuckDBPyConnection, reps: list[ParsedReport]) -> li
             "region_name": agency.region_name, "adcode": agency.adcode, "admin_level": agency.admin_level,
             "sector": agency.sector, "year": rep.year, "template": rep.template, "title": rep.title,
             "format": rep.format, "source_file": rep.source_file, "sha256": rep.sha256,
-            "parse_warnings": rep.warnings, "narrative": rep.narrative, "loaded_at": ts})
+            "parse_warnings": rep.warnings, "narrative": rep.narrative, "loaded_at": ts,
+            "revision": revision_from_name(rep.source_file), "published_on": signed_date(rep.narrative)})
     history_frame = pl.DataFrame(history, schema=_HISTORY_SCHEMA)
     unresolved = pl.DataFrame(
         [{"report_id": report_id, "table_no": u.table, "row_code": u.row_code, "row_label": u.row_label,
@@ -89,6 +123,10 @@ def load_reports(con: duckdb.DuckDBPyConnection, reps: list[ParsedReport]) -> li
         con.execute("INSERT INTO facts BY NAME SELECT * FROM _incoming_facts")
         con.execute("INSERT INTO unresolved_rows BY NAME SELECT * FROM _incoming_unresolved")
         con.execute("DELETE FROM quarantine WHERE sha256 IN (SELECT sha256 FROM _incoming_reports)")
+        # The file now loads: its quarantine rows for content no longer in the inbox (e.g. the half-written
+        # copy quarantined table3_incomplete) are superseded.
+        con.execute("DELETE FROM quarantine WHERE source_file IN (SELECT source_file FROM _incoming_reports) "
+                    "AND sha256 NOT IN (SELECT sha256 FROM documents WHERE present)")
         con.execute("UPDATE documents SET status = 'loaded', parser_version = ?, report_id = i.report_id "
                     "FROM _incoming_reports i WHERE documents.sha256 = i.sha256", [PARSER_VERSION])
         _test_pause_before_commit()
@@ -122,15 +160,44 @@ def quarantine_document(con: duckdb.DuckDBPyConnection, q: Quarantined) -> None:
 class LoadStats:
     loaded: list[str] = field(default_factory=list)
     quarantined: list[tuple[str, str]] = field(default_factory=list)  # (file, reason)
+    skipped: list[tuple[str, str]] = field(default_factory=list)  # (file, reason): not parsed this run
+
+
+def record_unparsed(con: duckdb.DuckDBPyConnection, inbox: Path, sha: str, rel: str) -> str | None:
+    """A pending document the parse left unstaged: why? Its file was replaced since the scan hashed it
+    (changed_during_run) or cannot be read (unreadable); recorded in inbox_skips, and the path's hash
+    cache is dropped so the next scan hashes the file afresh. None: not parsed for another reason
+    (an interrupted run), it stays pending."""
+    from pipelines.lib.load.documents import SKIP_REASONS, inbox_file, path_hex
+    from pipelines.lib.read.parse import sha256_file
+
+    path = inbox_file(inbox, rel)
+    try:
+        current = sha256_file(path)
+    except FileNotFoundError:
+        return None
+    except OSError as e:
+        reason, detail = "unreadable", f"{SKIP_REASONS['unreadable']} ({e.strerror or e})."
+    else:
+        if current == sha:
+            return None
+        reason, detail = "changed_during_run", SKIP_REASONS["changed_during_run"]
+    con.execute("DELETE FROM file_index WHERE path = ?", [rel])
+    con.execute("DELETE FROM inbox_skips WHERE path = ?", [rel])
+    con.execute("INSERT INTO inbox_skips VALUES (?, ?, ?, ?, ?)",
+                [rel, path_hex(str(path.relative_to(inbox))), reason, detail, now()])
+    return reason
 
 LOAD_BATCH = 500  # reports per load transaction: set-wise statements, one commit per batch
 
 def load_staged(con: duckdb.DuckDBPyConnection, items: list[tuple[str, str]], staging: Path,
-                progress: Progress | None = None, batch_size: int = LOAD_BATCH) -> LoadStats:
+                progress: Progress | None = None, batch_size: int = LOAD_BATCH,
+                inbox: Path | None = None) -> LoadStats:
     """Load staged results in transactions of up to ``batch_size`` reports (all of a batch or none of it).
 
     If a batch fails, its reports are loaded one by one, so only the report that cannot be loaded is
-    quarantined (stage ``load``) and the others go in.
+    quarantined (stage ``load``) and the others go in. With ``inbox``, a document the parse left unstaged
+    is accounted for (see record_unparsed).
     """
     stats = LoadStats()
     batch: list[ParsedReport] = []
@@ -153,8 +220,11 @@ def load_staged(con: duckdb.DuckDBPyConnection, items: list[tuple[str, str]], st
 
     for i, (sha, rel) in enumerate(items, 1):
         staged = staging / f"{sha}.json"
-        if not staged.exists():
-            continue  # not parsed (e.g. parsing was interrupted): stays pending for the next run
+        if not staged.exists():  # not parsed: stays pending for the next run
+            why = record_unparsed(con, inbox, sha, rel) if inbox is not None else None
+            if why:
+                stats.skipped.append((rel, why))
+            continue
         payload = json.loads(staged.read_text(encoding="utf-8"))
         if payload["kind"] == "report":
             rep = ParsedReport.from_dict(payload["result"])

@@ -8,6 +8,7 @@ as files named by content hash, so a crash between parse and load loses nothing 
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import multiprocessing as mp
 import os
@@ -26,6 +27,7 @@ Progress = Callable[[str], None]
 ParseFn = Callable[..., ParsedReport | Quarantined]
 
 DEFAULT_PARSE_TIMEOUT_S = 60.0
+DEFAULT_PARSE_MEMORY_MB = 2048.0
 
 def parse_timeout_from_env() -> float:
     """GONGKAI_PARSE_TIMEOUT_S: seconds one document may take to parse (0 = no limit, parse in process)."""
@@ -51,15 +53,65 @@ def _stage(target: Path, result: ParsedReport | Quarantined) -> str:
     tmp.replace(target)  # atomic: a reader never sees half a file
     return kind
 
+def _read_snapshot(path: Path, max_bytes: int) -> bytes:
+    """The file's bytes, read once (at most max_bytes + 1: a file over the limit is not read whole)."""
+    with open(path, "rb") as f:
+        return f.read(max_bytes + 1)
+
+
 def _parse_one(task: Task, parse: ParseFn = parse_document) -> tuple[str, str]:
+    """Parse the bytes that were hashed: the file is read once into a snapshot, hashed again, and only a
+    snapshot whose hash is the scanned one is parsed (under that hash). A file replaced since the scan
+    gives kind ``changed`` and nothing is staged: its document stays pending, and the next scan sees the
+    new content as a new document."""
+    from pipelines.lib.load.documents import inbox_file  # the stored-name -> path rule lives with the scan
+
     sha, rel, inbox, out_dir, max_bytes = task
-    path = Path(inbox) / rel
-    if not path.exists():
+    path = inbox_file(inbox, rel)
+    try:
+        data = _read_snapshot(path, max_bytes)
+    except FileNotFoundError:
         result: ParsedReport | Quarantined = Quarantined(
             rel, sha, "read", "file_vanished", "The file disappeared from the inbox before it was read.")
-    else:
-        result = parse(path, source_file=rel, sha256=sha, max_bytes=max_bytes)
+        return sha, _stage(Path(out_dir) / f"{sha}.json", result)
+    except OSError:
+        return sha, "unreadable"  # not staged: stays pending, shown as skipped (unreadable) by the load
+    if len(data) <= max_bytes and hashlib.sha256(data).hexdigest() != sha:
+        return sha, "changed"
+    try:
+        if len(data) > max_bytes:  # too large: rejected on size, the bytes beyond the limit never read
+            result = parse(path, source_file=rel, sha256=sha, max_bytes=max_bytes)
+        else:
+            result = parse(path, source_file=rel, sha256=sha, max_bytes=max_bytes, data=data)
+    except MemoryError:  # the worker's address-space cap (GONGKAI_PARSE_MEMORY_MB) stopped it
+        del data
+        result = Quarantined(rel, sha, "parse", "memory_limit",
+                             f"Parsing this document needed more than the {parse_memory_mb_from_env():g} MB "
+                             "memory cap of one parse worker (GONGKAI_PARSE_MEMORY_MB); it was stopped.")
     return sha, _stage(Path(out_dir) / f"{sha}.json", result)
+
+
+def parse_memory_mb_from_env() -> float:
+    """GONGKAI_PARSE_MEMORY_MB: memory one parse worker may take beyond what it holds at start (0 = no cap)."""
+    return float(os.environ.get("GONGKAI_PARSE_MEMORY_MB", DEFAULT_PARSE_MEMORY_MB) or 0)
+
+
+def _cap_memory(extra_mb: float) -> None:
+    """Linux: cap this process's address space at its current size + extra_mb, so a document that asks
+    for gigabytes fails with MemoryError (quarantined memory_limit) instead of taking the machine."""
+    if extra_mb <= 0:
+        return
+    with contextlib.suppress(Exception):
+        import resource
+
+        with open("/proc/self/statm") as f:
+            current = int(f.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+        limit = current + int(extra_mb * 1024 * 1024)
+        _, hard = resource.getrlimit(resource.RLIMIT_AS)
+        if hard != resource.RLIM_INFINITY:
+            limit = min(limit, hard)
+        resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
+
 
 def _die_with_parent() -> None:
     """Linux: have the kernel kill this worker if the run's process dies (e.g. SIGKILL), so a worker
@@ -70,10 +122,11 @@ def _die_with_parent() -> None:
 
         ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
 
-def _worker_main(conn: Connection, parse: ParseFn) -> None:
+def _worker_main(conn: Connection, parse: ParseFn, memory_mb: float = 0.0) -> None:
     # A long-lived worker: one process serves many documents, so the normal case pays no spawn per document.
     if sys.platform.startswith("linux"):
         _die_with_parent()
+        _cap_memory(memory_mb)
     while True:
         try:
             task = conn.recv()
@@ -103,11 +156,12 @@ class _WorkerPool:
     def __init__(self, size: int, parse: ParseFn, timeout: float):
         self.ctx = mp.get_context()
         self.parse, self.timeout, self.size = parse, timeout, size
+        self.memory_mb = parse_memory_mb_from_env()
         self.slots: list[_Slot] = []
 
     def _spawn(self) -> _Slot:
         parent, child = self.ctx.Pipe()
-        proc = self.ctx.Process(target=_worker_main, args=(child, self.parse), daemon=True,
+        proc = self.ctx.Process(target=_worker_main, args=(child, self.parse, self.memory_mb), daemon=True,
                                 name="gongkai-parse")
         proc.start()
         child.close()
@@ -131,7 +185,9 @@ class _WorkerPool:
                             _, kind = slot.conn.recv()
                         except (EOFError, OSError):
                             kind = self._fail(slot, "worker_died", "The parser process died while reading this "
-                                              "document (a crash in a reader); it is quarantined so the run goes on.")
+                                              "document (a crash in a reader, or it ran out of the "
+                                              f"{self.memory_mb:g} MB memory cap, GONGKAI_PARSE_MEMORY_MB); "
+                                              "it is quarantined so the run goes on.")
                         on_done(task, kind)
                         self._assign(slot, queue)
                     elif time.monotonic() >= slot.deadline:

@@ -11,6 +11,23 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
+from pipelines.lib.model import DocumentRejected
+
+# A report table is tens of rows by tens of columns. Spans multiply cells: a 57 KB page of colspan/rowspan
+# attributes can ask for ~10^9 slots (a gigabyte). A table grid past this many slots is refused before
+# it is allocated.
+MAX_GRID_SLOTS = 500_000
+
+
+def check_grid_size(n_rows: int, width: int, origin: str = "") -> None:
+    """Refuse a grid of n_rows x width slots beyond MAX_GRID_SLOTS (quarantine reason grid_too_large)."""
+    if n_rows * width > MAX_GRID_SLOTS:
+        raise DocumentRejected(
+            "parse", "grid_too_large",
+            f"A table ({origin or 'unnamed'}) asks for a grid of {n_rows:,} rows x {width:,} columns "
+            f"(its rowspan/colspan or gridSpan values), over the {MAX_GRID_SLOTS:,}-slot limit for one table; "
+            "no annual report table is that large, so the document was not read.")
+
 
 class GridCell(NamedTuple):  # a tuple: tables have thousands of cells and this is built for each
     text: str
@@ -52,6 +69,8 @@ def expand_spans(rows: Sequence[Sequence[SpanCell]], origin: str = "", pages=Non
     """Place cells with rowspan/colspan on a rectangular grid (the HTML/DOCX table model)."""
     n = len(rows)
     slots: list[list[GridCell | None]] = [[] for _ in range(n)]
+    check_grid_size(n, max((len(row) for row in rows), default=0), origin)
+    widest = 0
     for r, row in enumerate(rows):
         line = slots[r]
         if None not in line and all(cell.rowspan == 1 and cell.colspan == 1 for cell in row):
@@ -74,6 +93,9 @@ def expand_spans(rows: Sequence[Sequence[SpanCell]], origin: str = "", pages=Non
                 continue
             rs = max(1, min(rs, 200, n - r))
             cs = max(1, min(cs, 100))
+            if c + cs > widest:  # the grid grows wider: bound it before allocating
+                widest = c + cs
+                check_grid_size(n, widest, origin)
             first = GridCell(cell.text)
             h, v, hv = GridCell(cell.text, True, False), GridCell(cell.text, False, True), GridCell(cell.text, True, True)
             for dr in range(rs):
@@ -84,6 +106,7 @@ def expand_spans(rows: Sequence[Sequence[SpanCell]], origin: str = "", pages=Non
                     target[c + dc] = (first if dc == 0 else h) if dr == 0 else (v if dc == 0 else hv)
             c += cs
     width = max((len(line) for line in slots), default=0)
+    check_grid_size(n, width, origin)
     empty = GridCell("")
     out = [line if len(line) == width and None not in line
            else [x if x is not None else empty for x in line] + [empty] * (width - len(line)) for line in slots]

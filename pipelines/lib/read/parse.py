@@ -142,16 +142,21 @@ def build_report(ext: Extracted, *, source_file: str, sha256: str, fmt: str) -> 
 
 
 def parse_document(path: Path, *, source_file: str | None = None, sha256: str | None = None,
-                   max_bytes: int = DEFAULT_MAX_BYTES) -> ParsedReport | Quarantined:
-    """Never raises for bad input: a document that cannot be read or recognised comes back Quarantined."""
+                   max_bytes: int = DEFAULT_MAX_BYTES, data: bytes | None = None) -> ParsedReport | Quarantined:
+    """Never raises for bad input: a document that cannot be read or recognised comes back Quarantined.
+
+    ``data``: the document's bytes, already read (the snapshot that was hashed); ``path`` then only names
+    it (its suffix helps tell the format). Without it, the file at ``path`` is read.
+    """
     source_file = source_file or str(path)
     sha = sha256 or ""
     try:
-        size = path.stat().st_size
+        size = len(data) if data is not None else path.stat().st_size
         if size > max_bytes:
             raise DocumentRejected("read", "too_large",
                                    f"The file is {size / 1e6:.1f} MB, over the {max_bytes / 1e6:.0f} MB limit for one report.")
-        data = path.read_bytes()
+        if data is None:
+            data = path.read_bytes()
         sha = sha or hashlib.sha256(data).hexdigest()
         if not data.strip():
             raise DocumentRejected("read", "empty_file", "The file is empty: there is nothing to read.")
@@ -172,6 +177,10 @@ def parse_document(path: Path, *, source_file: str | None = None, sha256: str | 
         return build_report(ext, source_file=source_file, sha256=sha, fmt=fmt)
     except DocumentRejected as e:
         return Quarantined(source_file, sha, e.stage, e.reason, e.detail)
+    except MemoryError:
+        return Quarantined(source_file, sha, "parse", "memory_limit",
+                           "Parsing this document needed more memory than the per-document cap "
+                           "(GONGKAI_PARSE_MEMORY_MB); it was stopped.")
     except RecursionError:
         return Quarantined(source_file, sha, "parse", "too_complex", "The document nests too deeply to be read safely.")
     except Exception as e:  # noqa: BLE001 - a parser bug must quarantine one document, not crash the run

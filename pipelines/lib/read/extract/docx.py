@@ -17,7 +17,7 @@ from lxml import etree
 
 from pipelines.lib.model import DocumentRejected
 from pipelines.lib.read.extract import Extracted
-from pipelines.lib.read.grid import Grid, GridCell
+from pipelines.lib.read.grid import Grid, GridCell, check_grid_size
 
 W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 W_STRICT_NS = "http://purl.oclc.org/ooxml/wordprocessingml/main"  # Word's "Strict Open XML" save option
@@ -190,6 +190,7 @@ def _table_grid(tbl: etree._Element, origin: str) -> Grid:
         out: list[GridCell] = [GridCell("") for _ in range(min(before, 100))]
         for tc in _children(tr, "tc"):
             span, vmerge, h_continue = _cell_props(tc)
+            check_grid_size(len(rows) + 1, len(out) + span, origin)  # bound before allocating
             if h_continue and out:
                 # Legacy horizontal merge: this cell continues the one to its left.
                 left = out[-1]
@@ -206,6 +207,7 @@ def _table_grid(tbl: etree._Element, origin: str) -> Grid:
                 out.extend(GridCell(text, h_copy=True) for _ in range(span - 1))
         rows.append(out)
     width = max((len(r) for r in rows), default=0)
+    check_grid_size(len(rows), width, origin)
     for r in rows:
         r.extend(GridCell("") for _ in range(width - len(r)))
     return Grid(rows, [], origin)
