@@ -1,4 +1,4 @@
-"""`gongkai`: ingest, check, sql, ui — the outside contract (spec/contract.md)."""
+"""`gongkai`: fetch, ingest, check, sql, ui — the outside contract (spec/contract.md)."""
 
 from __future__ import annotations
 
@@ -112,6 +112,42 @@ def cmd_ingest(args) -> int:
           f"(failing scopes: {meta.get('scopes_failed', 0)}, not assessable: {meta.get('scopes_not_assessable', 0)})")
     print(f"done in {time.time() - t0:.1f}s. Try: gongkai sql \"select agency_name, year, template from reports\"")
     return 0
+
+
+def cmd_fetch(args) -> int:
+    """Fetch the registry's reports into the inbox; provenance and every request into the warehouse."""
+    from pipelines.defs.resources import settings_from_env
+    from pipelines.lib.fetch import crawl, registry
+    from pipelines.lib.fetch.client import FetchPolicy
+    from pipelines.lib.load.connection import WarehouseBusy
+
+    settings = settings_from_env(args.inbox, args.warehouse)
+    sources_file = Path(args.sources or settings.sources).resolve()  # flag, else GONGKAI_SOURCES, else default
+    try:
+        sources = registry.load_sources(sources_file)
+    except registry.RegistryError as e:
+        print(f"gongkai fetch: {e}", file=sys.stderr)
+        return 2
+    if not sources:
+        print(f"gongkai fetch: no sources in {sources_file}; add entries (name, url) to fetch from (see its comments)")
+        return 0
+    inbox, warehouse = settings.inbox_path, settings.warehouse_path
+    inbox.mkdir(parents=True, exist_ok=True)
+    policy = FetchPolicy(delay=args.delay, timeout=args.timeout, retries=args.retries, backoff=args.backoff,
+                         max_bytes=settings.max_file_mb * 1024 * 1024)
+    print(f"Gongkai fetch: {len(sources)} source(s) from {sources_file} -> inbox {inbox}")
+    t0 = time.time()
+    try:
+        summary = crawl.fetch_sources(sources, inbox, warehouse, policy, progress=print, lock_wait=args.wait)
+    except WarehouseBusy as e:
+        print(f"gongkai: {e}", file=sys.stderr)
+        return 3
+    print(f"{summary.line()}  ({time.time() - t0:.1f}s)")
+    if summary.failures:
+        print("failures are in fetch_log: gongkai sql \"select url, status, error from fetch_log "
+              "where error is not null order by fetched_at desc\"")
+    print("Next: gongkai ingest")
+    return 0  # failed fetches are data (fetch_log), not a failed command
 
 
 def _warehouse_arg(args) -> Path:
@@ -264,6 +300,27 @@ def build_parser() -> argparse.ArgumentParser:
     i.add_argument("--workers", type=int, default=0, help="parse processes (default: GONGKAI_PARSE_WORKERS or 1)")
     i.add_argument("--wait", type=float, default=0, help="seconds to wait for another running ingest (default: stop)")
     i.set_defaults(fn=cmd_ingest)
+    f = sub.add_parser("fetch", help="download annual reports from the websites in the sources registry into "
+                                     "the inbox (then run ingest)")
+    f.add_argument("--sources", metavar="FILE",
+                   help="the sources registry, a YAML list of {name, url, max_pages, region} "
+                        "(default: GONGKAI_SOURCES or data/sources.yaml)")
+    f.add_argument("--inbox", metavar="DIR", help="where fetched files go, under fetched/<host>/ "
+                                                  "(default: GONGKAI_INBOX or data/inbox)")
+    f.add_argument("--warehouse", help="where fetch_log and provenance go (default: GONGKAI_WAREHOUSE or "
+                                       "data/warehouse.duckdb)")
+    f.add_argument("--delay", type=float, default=1.0, metavar="SECONDS",
+                   help="pause between two requests to the same host (default: 1; a robots.txt Crawl-delay "
+                        "may lengthen it)")
+    f.add_argument("--timeout", type=float, default=30.0, metavar="SECONDS",
+                   help="seconds to wait for a connection or for data (default: 30)")
+    f.add_argument("--retries", type=int, default=2,
+                   help="further attempts after a timeout, connection error or 5xx (default: 2)")
+    f.add_argument("--backoff", type=float, default=2.0, metavar="SECONDS",
+                   help="pause before the first retry, doubled for each further one (default: 2)")
+    f.add_argument("--wait", type=float, default=0,
+                   help="seconds to wait for a running ingest to release the warehouse (default: stop)")
+    f.set_defaults(fn=cmd_fetch)
     c = sub.add_parser("check", help="run the data-quality rules and print the findings")
     c.add_argument("--warehouse")
     c.set_defaults(fn=cmd_check)

@@ -8,7 +8,7 @@ from pipelines.defs import assets, checks, resources, schedules
 @dg.definitions
 def defs() -> dg.Definitions:
     return dg.Definitions(
-        assets=assets.ALL_ASSETS,
+        assets=assets.FETCH_ASSETS + assets.ALL_ASSETS,
         asset_checks=checks.ALL_CHECKS,
         jobs=[schedules.ingest_job],
         schedules=schedules.build_schedules(),  # reads GONGKAI_NIGHTLY_CRON now
