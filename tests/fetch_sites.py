@@ -99,8 +99,6 @@ class SiteServer:
         elif served < route.fail_first:
             status, body, headers = 503, b"busy", {"Content-Type": "text/plain"}
         else:
-            if route.delay:
-                time.sleep(route.delay)
             status, body, headers = route.status, route.body, {"Content-Type": route.content_type}
             if route.location:
                 headers["Location"] = route.location
@@ -112,7 +110,9 @@ class SiteServer:
                 headers["Last-Modified"] = formatdate(1_700_000_000, usegmt=True)
                 if h.headers.get("If-Modified-Since") == headers["Last-Modified"] and not route.etag:
                     status, body = 304, b""
-        self.requests.append(Seen(path, dict(h.headers.items()), time.monotonic(), status))
+        self.requests.append(Seen(path, dict(h.headers.items()), time.monotonic(), status))  # on arrival
+        if route is not None and route.delay and served >= route.fail_first:
+            time.sleep(route.delay)
         try:
             h.send_response(status)
             for k, v in headers.items():
@@ -229,9 +229,10 @@ def build_bureau_site(server: SiteServer, offsite: SiteServer, *, with_pdf: bool
 
     # Report pages.
     r["/gk/ndbg/202401/t20240115_1.html"] = Route(report_page(t["police-2023"]).encode("gbk"), content_type=gbk)
-    pdf_href = "/gk/ndbg/202301/P020230110.pdf"
+    ext = "pdf" if with_pdf else "docx"
+    pdf_href = f"/gk/ndbg/202301/P020230110.{ext}"
     r["/gk/ndbg/202301/t20230110_2.html"] = Route(attachment_page(t["police-2022"].title, pdf_href,
-                                                                  t["police-2022"].title + ".pdf").encode())
+                                                                  f"{t['police-2022'].title}.{ext}").encode())
     if with_pdf:
         r[pdf_href] = Route(render_pdf.render(t["police-2022"]), content_type="application/octet-stream")
         r["/gk/ndbg/P020210120512.pdf"] = Route(render_pdf.render(t["police-2020"]), content_type="application/pdf",

@@ -94,6 +94,7 @@ class _Refused(Exception):
 class _Host:
     robots: Protego | None = None  # None: everything allowed (no robots.txt)
     robots_loaded: bool = False
+    robots_error: str | None = None  # why robots.txt could not be read (then nothing is requested from the host)
     last_request: float = float("-inf")
     delay: float = 0.0
 
@@ -136,6 +137,10 @@ class FetchClient:
             return self._refuse(url, "offsite", f"{urlsplit(url).netloc} is not a host in the sources registry; "
                                                 "not requested")
         if not self.allowed(url):
+            host = self._host(url)
+            if host.robots_error:
+                return self._refuse(url, "robots_unreachable", f"robots.txt could not be read ({host.robots_error}), "
+                                    "so nothing on this host is requested this run (RFC 9309)")
             return self._refuse(url, "robots_disallowed", "robots.txt disallows this path for Gongkai; not requested")
         return self._get_with_retries(url, (validators or Validators()).headers(), cap, expect=expect)
 
@@ -163,6 +168,7 @@ class FetchClient:
         elif res.status.isdigit() and 400 <= int(res.status) < 500:
             host.robots = None
         else:
+            host.robots_error = res.error or res.status
             host.robots = Protego.parse("User-agent: *\nDisallow: /")
 
     def _get_with_retries(self, url: str, headers: dict[str, str], cap: int, *, check_robots: bool = True,
