@@ -224,7 +224,8 @@ def build_bureau_site(server: SiteServer, offsite: SiteServer, *, with_pdf: bool
               ("/gk/ndbg/moved.html", *rep("other-2023")),
               ("/gk/ndbg/away.html", "2016年政府信息公开工作年度报告", "2016年政府信息公开工作年度报告"),
               ("/gk/ndbg/P_gone.pdf", "2015年政府信息公开工作年度报告.pdf", "2015年政府信息公开工作年度报告"),
-              ("/gk/ndbg/flaky.html", *rep("police-2019"))]
+              ("/gk/ndbg/flaky.html", *rep("police-2019")),
+              (offsite.url("/other/t2014.html"), "2014年政府信息公开工作年度报告", "")]  # another site's report
     r["/gk/ndbg/index_2.html"] = Route(listing(items3, pager3).encode())
 
     # Report pages.

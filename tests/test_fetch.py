@@ -128,7 +128,7 @@ def test_fetch_log_shows_every_failure(run: Run) -> None:
     log = run.con.execute("SELECT url, status, error FROM fetch_log").fetchall()
     failures = {(u.rsplit("/", 1)[-1], s) for u, s, e in log if e is not None}
     assert failures == {("missing.html", "404"), ("slow.html", "timeout"), ("report.pdf", "offsite_redirect"),
-                        ("P_gone.pdf", "content_mismatch"), ("flaky.html", "503"),
+                        ("P_gone.pdf", "content_mismatch"), ("flaky.html", "503"), ("t2014.html", "offsite_link"),
                         (run.site.disallowed_path.rsplit("/", 1)[-1], "robots_disallowed")}
     # the slow page was retried (retries=1: two requests), the flaky page's retry succeeded
     assert sum(1 for u, s, _ in log if u.endswith("slow.html")) == 2 * 2  # two runs

@@ -12,8 +12,8 @@ CREATE TABLE IF NOT EXISTS fetch_log (
     referrer     VARCHAR,            -- the page that linked to url
     source_name  VARCHAR             -- the registry entry (its name) being fetched
 );
-COMMENT ON TABLE fetch_log IS 'One row per request made by `gongkai fetch` (each retry and redirect hop counts), and per request refused before it was made. status is the HTTP status, or an error code: timeout, connect_error, too_large, content_mismatch, offsite_redirect, too_many_redirects, robots_disallowed (not requested), robots_unreachable (robots.txt could not be read, so the host was not visited), error (an unexpected failure; see error).';
-COMMENT ON COLUMN fetch_log.status IS 'HTTP status (200, 304 not modified, 404...) or an error code: timeout, connect_error, too_large, content_mismatch, offsite_redirect, too_many_redirects, robots_disallowed, robots_unreachable, error.';
+COMMENT ON TABLE fetch_log IS 'One row per request made by `gongkai fetch` (each retry and redirect hop counts), and per request refused before it was made. status is the HTTP status, or an error code: timeout, connect_error, too_large, content_mismatch, offsite_redirect, offsite_link (a report linked on a host outside the registry; not requested), too_many_redirects, robots_disallowed (not requested), robots_unreachable (robots.txt could not be read, so the host was not visited), error (an unexpected failure; see error).';
+COMMENT ON COLUMN fetch_log.status IS 'HTTP status (200, 304 not modified, 404...) or an error code: timeout, connect_error, too_large, content_mismatch, offsite_redirect, offsite_link, too_many_redirects, robots_disallowed, robots_unreachable, error.';
 COMMENT ON COLUMN fetch_log.error IS 'What went wrong, in a sentence; NULL for a successful request.';
 COMMENT ON COLUMN fetch_log.referrer IS 'The page that linked to url (NULL for a registry entry''s own url and robots.txt).';
 

@@ -135,7 +135,11 @@ class _SourceCrawl:
     def _follow(self, page_url: str, role: str, links: list[tuple], mode: str, listings: deque[str]) -> None:
         for kind, url, label in links:
             if urlsplit(url).netloc.lower() not in self.client.allowed_hosts:
-                continue  # a link off the registry's hosts (another site's report) is not followed
+                if kind != "listing":  # not followed, but visible: the host may belong in the registry
+                    self.pending.request(RequestRecord(url, "offsite_link", None, None, now(),
+                                                       "a report link to a host outside the sources registry; "
+                                                       "not requested"), page_url, self.source.name)
+                continue
             if kind == "attachment" or (kind == "report" and content.url_kind(url) in content.ATTACHMENT_KINDS):
                 self._visit_attachment(url, page_url, label)
             elif kind == "report" and mode != "report":
