@@ -122,6 +122,11 @@ def cmd_fetch(args) -> int:
     from pipelines.lib.load.connection import WarehouseBusy
 
     settings = settings_from_env(args.inbox, args.warehouse)
+    delay = settings.fetch_delay if args.delay is None else args.delay
+    if delay < 0 or args.timeout <= 0 or args.retries < 0 or args.backoff < 0:
+        print("gongkai fetch: --delay, --retries and --backoff must be 0 or more, --timeout more than 0",
+              file=sys.stderr)
+        return 2
     sources_file = Path(args.sources or settings.sources).resolve()  # flag, else GONGKAI_SOURCES, else default
     try:
         sources = registry.load_sources(sources_file)
@@ -133,7 +138,7 @@ def cmd_fetch(args) -> int:
         return 0
     inbox, warehouse = settings.inbox_path, settings.warehouse_path
     inbox.mkdir(parents=True, exist_ok=True)
-    policy = FetchPolicy(delay=args.delay, timeout=args.timeout, retries=args.retries, backoff=args.backoff,
+    policy = FetchPolicy(delay=delay, timeout=args.timeout, retries=args.retries, backoff=args.backoff,
                          max_bytes=settings.max_file_mb * 1024 * 1024)
     print(f"Gongkai fetch: {len(sources)} source(s) from {sources_file} -> inbox {inbox}")
     t0 = time.time()
@@ -309,9 +314,9 @@ def build_parser() -> argparse.ArgumentParser:
                                                   "(default: GONGKAI_INBOX or data/inbox)")
     f.add_argument("--warehouse", help="where fetch_log and provenance go (default: GONGKAI_WAREHOUSE or "
                                        "data/warehouse.duckdb)")
-    f.add_argument("--delay", type=float, default=1.0, metavar="SECONDS",
-                   help="pause between two requests to the same host (default: 1; a robots.txt Crawl-delay "
-                        "may lengthen it)")
+    f.add_argument("--delay", type=float, metavar="SECONDS",
+                   help="pause between two requests to the same host (default: GONGKAI_FETCH_DELAY or 1; a "
+                        "robots.txt Crawl-delay may lengthen it)")
     f.add_argument("--timeout", type=float, default=30.0, metavar="SECONDS",
                    help="seconds to wait for a connection or for data (default: 30)")
     f.add_argument("--retries", type=int, default=2,
