@@ -43,6 +43,7 @@ class RequestRecord:
     sha256: str | None
     fetched_at: object
     error: str | None
+    sent: bool = True  # False: refused before it was made (robots.txt, a host outside the registry)
 
 
 @dataclass
@@ -85,9 +86,9 @@ class Validators:
 
 
 class _Refused(Exception):
-    def __init__(self, code: str, message: str) -> None:
+    def __init__(self, code: str, message: str, *, sent: bool = False) -> None:
         super().__init__(message)
-        self.code = code
+        self.code, self.sent = code, sent
 
 
 @dataclass
@@ -149,8 +150,8 @@ class FetchClient:
     def _host(self, url: str) -> _Host:
         return self._hosts.setdefault(urlsplit(url).netloc.lower(), _Host(delay=self.policy.delay))
 
-    def _refuse(self, url: str, code: str, message: str) -> Fetched:
-        self.on_request(RequestRecord(url, code, None, None, now(), message))
+    def _refuse(self, url: str, code: str, message: str, *, sent: bool = False) -> Fetched:
+        self.on_request(RequestRecord(url, code, None, None, now(), message, sent))
         return Fetched(url=url, status=code, error=message)
 
     def _load_robots(self, url: str, host: _Host) -> None:
@@ -191,7 +192,7 @@ class FetchClient:
             try:
                 response = self._send(request, cap)
             except _Refused as e:
-                return self._refuse(str(request.url), e.code, str(e))
+                return self._refuse(str(request.url), e.code, str(e), sent=e.sent)
             if not response.has_redirect_location:
                 return self._finish(response, cap, expect)
             nxt = response.next_request
@@ -218,9 +219,10 @@ class FetchClient:
         try:
             return self._http.send(request, stream=True)
         except httpx.TimeoutException as e:
-            raise _Refused("timeout", f"no answer within {self.policy.timeout:g} s ({type(e).__name__})") from e
+            raise _Refused("timeout", f"no answer within {self.policy.timeout:g} s ({type(e).__name__})",
+                           sent=True) from e
         except httpx.TransportError as e:
-            raise _Refused("connect_error", f"{type(e).__name__}: {e}") from e
+            raise _Refused("connect_error", f"{type(e).__name__}: {e}", sent=True) from e
         finally:
             host.last_request = time.monotonic()
 
@@ -247,9 +249,9 @@ class FetchClient:
                 chunks.append(chunk)
         except httpx.TimeoutException as e:
             return self._refuse(url, "timeout", f"the body did not arrive within {self.policy.timeout:g} s "
-                                                f"({type(e).__name__})")
+                                                f"({type(e).__name__})", sent=True)
         except httpx.TransportError as e:
-            return self._refuse(url, "connect_error", f"{type(e).__name__}: {e}")
+            return self._refuse(url, "connect_error", f"{type(e).__name__}: {e}", sent=True)
         finally:
             response.close()
         body = b"".join(chunks)
@@ -264,4 +266,5 @@ class FetchClient:
         return Fetched(url=url, status=status, body=body, kind=kind, **meta)
 
     def _too_large(self, url: str, size: int, cap: int) -> Fetched:
-        return self._refuse(url, "too_large", f"{size:,} bytes or more; the limit is {cap:,} bytes (not kept)")
+        return self._refuse(url, "too_large", f"{size:,} bytes or more; the limit is {cap:,} bytes (not kept)",
+                            sent=True)

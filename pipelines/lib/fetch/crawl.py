@@ -52,7 +52,7 @@ def fetch_sources(sources: list[Source], inbox: Path, warehouse: Path, policy: F
     context = {"referrer": None, "source": ""}
 
     def on_request(r: RequestRecord) -> None:
-        if r.status.isdigit():
+        if r.sent:
             summary.requests += 1
         pending.request(r, context["referrer"], context["source"])
 
@@ -67,8 +67,8 @@ def fetch_sources(sources: list[Source], inbox: Path, warehouse: Path, policy: F
                 summary.failures += 1
                 context["referrer"] = None
                 pending.request(RequestRecord(source.url, "error", None, None, now(),
-                                              f"{type(e).__name__}: {e} | {traceback.format_exc(limit=3)}"),
-                                None, source.name)
+                                              f"{type(e).__name__}: {e} | {traceback.format_exc(limit=3)}",
+                                              sent=False), None, source.name)
             with locked_warehouse(warehouse) as con:
                 pending.flush(con)
             progress(f"{source.name}: {summary.line()}")
@@ -138,7 +138,7 @@ class _SourceCrawl:
                 if kind != "listing":  # not followed, but visible: the host may belong in the registry
                     self.pending.request(RequestRecord(url, "offsite_link", None, None, now(),
                                                        "a report link to a host outside the sources registry; "
-                                                       "not requested"), page_url, self.source.name)
+                                                       "not requested", sent=False), page_url, self.source.name)
                 continue
             if kind == "attachment" or (kind == "report" and content.url_kind(url) in content.ATTACHMENT_KINDS):
                 self._visit_attachment(url, page_url, label)
@@ -184,7 +184,8 @@ class _SourceCrawl:
 
     def _fail(self, url: str, referrer: str | None, code: str, message: str) -> None:
         self.summary.failures += 1
-        self.pending.request(RequestRecord(url, code, None, None, now(), message), referrer, self.source.name)
+        self.pending.request(RequestRecord(url, code, None, None, now(), message, sent=False), referrer,
+                             self.source.name)
 
     def _keep(self, got: Fetched, referrer: str | None, extension: str) -> None:
         """Into the inbox unless these bytes were fetched before; provenance either way for new bytes."""
