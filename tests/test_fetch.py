@@ -164,6 +164,32 @@ def test_requests_to_one_host_keep_the_delay(tmp_path: Path) -> None:
     assert min(b - a for a, b in zip(times, times[1:], strict=False)) >= 0.24
 
 
+def test_a_report_link_to_a_page_of_reports_is_followed_one_level(tmp_path: Path) -> None:
+    """A city's "2023年度市政府部门…年度报告" link leads to a page listing each department's report."""
+    sections = "<p>一、总体情况 二、主动公开 三、收到和处理 四、行政复议 行政诉讼 五、存在的主要问题</p>"
+    with SiteServer() as server:
+        server.routes["/ndbg/index.html"] = Route(listing(
+            [("/ndbg/2023/index.html", "2023年度市政府部门政府信息公开工作年度报告", ""),
+             ("/ndbg/max.html", "最大页数以外", "")], "<a href='index_1.html'>下一页</a>").encode())
+        server.routes["/ndbg/index_1.html"] = Route(listing([("/ndbg/p2.html", "2022年政府信息公开年报", "")],
+                                                            "").encode())
+        server.routes["/ndbg/2023/index.html"] = Route(listing(
+            [(f"/ndbg/2023/d{k}.html", f"市第{k}局2023年政府信息公开工作年度报告", "") for k in (1, 2)],
+            "<a href='index_1.html'>下一页</a>").encode())
+        for k in (1, 2):
+            server.routes[f"/ndbg/2023/d{k}.html"] = Route(chrome(f"市第{k}局2023年报", sections + f"<p>{k}</p>"
+                                                                  ).encode())
+        summary = fetch_sources([Source("s", server.url("/ndbg/index.html"), max_pages=1)], tmp_path / "in",
+                                tmp_path / "w.duckdb", FAST)
+        assert summary.new_files == 2
+        # max_pages 1: the listing's second page is not read; the sub-listing's pagination is not followed
+        assert "/ndbg/index_1.html" not in server.paths() and "/ndbg/2023/index_1.html" not in server.paths()
+    con = duckdb.connect(str(tmp_path / "w.duckdb"), read_only=True)
+    refs = {r[0] for r in con.execute("SELECT referrer FROM fetched_files").fetchall()}
+    con.close()
+    assert refs == {server.url("/ndbg/2023/index.html")}
+
+
 def test_robots_txt_crawl_delay_and_an_unreadable_robots_txt(tmp_path: Path) -> None:
     with SiteServer() as server:
         server.routes["/robots.txt"] = Route(status=500, body=b"oops", content_type="text/plain")

@@ -22,6 +22,9 @@ from pipelines.lib.fetch.registry import Source
 from pipelines.lib.load.connection import locked_warehouse, now, writer_lock
 
 _KEEP_KINDS = ("pdf", "docx", "ofd", "ole")
+# A report link may lead to a page that lists reports itself (a city's "2023年度各部门政府信息公开工作年度报告"
+# page linking forty departments' reports); those are followed, one level deeper and no further.
+MAX_REPORT_DEPTH = 2
 
 
 @dataclass
@@ -88,21 +91,21 @@ class _SourceCrawl:
     visited: set[str] = field(default_factory=set)
 
     def run(self) -> None:
-        listings: deque[str] = deque()
+        listings: deque[tuple[str, str]] = deque()  # (further listing page, the page that linked it)
         self._visit_page(self.source.url, None, "entry", listings)
         pages_read = 1
         while listings and pages_read < self.source.max_pages:
-            url = listings.popleft()
+            url, referrer = listings.popleft()
             if url in self.visited:
                 continue
             pages_read += 1
-            self._visit_page(url, self.source.url, "listing", listings)
+            self._visit_page(url, referrer, "listing", listings)
 
     # -- pages --------------------------------------------------------------------------------------------
 
-    def _visit_page(self, url: str, referrer: str | None, mode: str, listings: deque[str]) -> None:
+    def _visit_page(self, url: str, referrer: str | None, mode: str, listings: deque[tuple[str, str]], depth: int = 0) -> None:
         """mode: entry (a listing or a report page), listing (a further page of a listing), report (a page
-        a report link led to)."""
+        a report link led to, ``depth`` report links away from a listing)."""
         if url in self.visited:
             return
         self.visited.add(url)
@@ -112,7 +115,7 @@ class _SourceCrawl:
             self._touch(url, known.role, got)
             if known.role == "report_html":
                 self.summary.unchanged += 1
-            self._follow(url, known.role, self.state.links.get(url, []), mode, listings)
+            self._follow(url, known.role, self.state.links.get(url, []), mode, listings, depth)
             return
         if not got.ok or got.body is None:
             return
@@ -124,15 +127,16 @@ class _SourceCrawl:
         if mode != "listing" and page.attachments and (mode == "report" or page.names_a_report):
             links = [("attachment", a.url, a.label) for a in page.attachments]
             self._remember(url, "report_page", got, links)
-            self._follow(url, "report_page", links, mode, listings)
+            self._follow(url, "report_page", links, mode, listings, depth)
             return
         links = [("report", r.url, r.label) for r in page.report_links if r.url != url]
         if mode != "report":  # a report link that led to a sub-listing: its reports, not its pagination
             links += [("listing", u, None) for u in page.listing_pages]
         self._remember(url, "listing", got, links)
-        self._follow(url, "listing", links, mode, listings)
+        self._follow(url, "listing", links, mode, listings, depth)
 
-    def _follow(self, page_url: str, role: str, links: list[tuple], mode: str, listings: deque[str]) -> None:
+    def _follow(self, page_url: str, role: str, links: list[tuple], mode: str, listings: deque[tuple[str, str]],
+                depth: int) -> None:
         for kind, url, label in links:
             if urlsplit(url).netloc.lower() not in self.client.allowed_hosts:
                 if kind != "listing":  # not followed, but visible: the host may belong in the registry
@@ -142,10 +146,10 @@ class _SourceCrawl:
                 continue
             if kind == "attachment" or (kind == "report" and content.url_kind(url) in content.ATTACHMENT_KINDS):
                 self._visit_attachment(url, page_url, label)
-            elif kind == "report" and mode != "report":
-                self._visit_page(url, page_url, "report", listings)
+            elif kind == "report" and depth < MAX_REPORT_DEPTH:
+                self._visit_page(url, page_url, "report", listings, depth + 1)
             elif kind == "listing" and mode != "report" and urlsplit(url).netloc == urlsplit(page_url).netloc:
-                listings.append(url)
+                listings.append((url, page_url))
 
     # -- attachments --------------------------------------------------------------------------------------
 
