@@ -190,6 +190,26 @@ def test_a_report_link_to_a_page_of_reports_is_followed_one_level(tmp_path: Path
     assert refs == {server.url("/ndbg/2023/index.html")}
 
 
+def test_a_report_link_to_a_download_script_keeps_the_file_its_bytes_say(tmp_path: Path) -> None:
+    from fetch_sites import truths
+
+    from pipelines.samplegen import render_docx
+
+    docx = render_docx.render(truths()["police-2021"])
+    with SiteServer() as server:
+        server.routes["/ndbg/index.html"] = Route(listing(
+            [("/module/download/downfile.jsp?classid=0&id=7", "2021年政府信息公开工作年度报告", ""),
+             ("/module/download/downfile.jsp?classid=0&id=8", "2020年政府信息公开工作年度报告", "")], "").encode())
+        server.routes["/module/download/downfile.jsp?classid=0&id=7"] = Route(
+            docx, content_type="application/octet-stream")
+        server.routes["/module/download/downfile.jsp?classid=0&id=8"] = Route(
+            b"\x00\x01 not a document", content_type="application/octet-stream")
+        summary = fetch_sources([Source("s", server.url("/ndbg/index.html"))], tmp_path / "in",
+                                tmp_path / "w.duckdb", FAST)
+    assert summary.new_files == 1 and summary.failures == 1
+    assert [p.suffix for p in iter_inbox(tmp_path / "in")] == [".docx"]
+
+
 def test_robots_txt_crawl_delay_and_an_unreadable_robots_txt(tmp_path: Path) -> None:
     with SiteServer() as server:
         server.routes["/robots.txt"] = Route(status=500, body=b"oops", content_type="text/plain")

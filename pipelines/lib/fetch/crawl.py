@@ -110,14 +110,26 @@ class _SourceCrawl:
             return
         self.visited.add(url)
         known = self.state.urls.get(url)
-        got = self._get(url, referrer, known.validators if known else None, "html", self.policy.max_page_bytes)
+        # A listing page must be HTML. A report link may be a download script (downfile.jsp?id=7) that serves
+        # the PDF itself: there the bytes decide, under the attachment size cap.
+        listing = mode == "listing"
+        got = self._get(url, referrer, known.validators if known else None, "html" if listing else None,
+                        self.policy.max_page_bytes if listing else self.policy.max_bytes)
         if got.not_modified and known is not None:
             self._touch(url, known.role, got)
-            if known.role == "report_html":
+            if known.role in ("report_html", "attachment"):
                 self.summary.unchanged += 1
             self._follow(url, known.role, self.state.links.get(url, []), mode, listings, depth)
             return
         if not got.ok or got.body is None:
+            return
+        if got.kind in _KEEP_KINDS:
+            self._keep(got, referrer, content.file_extension(got.kind, content.url_kind(url)))
+            self._remember(url, "attachment", got, [])
+            return
+        if got.kind != "html" and content.declared_kind(got.content_type) != "html":
+            self._fail(got.url, referrer, "content_mismatch",
+                       f"neither an HTML page nor a PDF/DOCX/DOC/WPS/OFD file (the bytes are {got.kind}); not kept")
             return
         page = pages.analyze(got.body, got.url, got.content_type)
         if mode != "listing" and page.carries_report:
