@@ -112,8 +112,9 @@ class FetchClient:
     def __enter__(self) -> FetchClient:
         # Redirects are followed here, hop by hop (httpx builds each next request), so every hop is checked
         # against the registry's hosts and robots.txt, paced, and logged.
+        # trust_env: HTTP(S)_PROXY, NO_PROXY and SSL_CERT_FILE from the environment apply, as users expect.
         self._http = httpx.Client(headers={"User-Agent": self.policy.user_agent}, follow_redirects=False,
-                                  timeout=httpx.Timeout(self.policy.timeout), trust_env=False)
+                                  timeout=httpx.Timeout(self.policy.timeout), trust_env=True)
         return self
 
     def __exit__(self, *exc) -> None:
