@@ -136,7 +136,7 @@ class FetchClient:
         whose bytes are something else is refused (content_mismatch). Never raises for network trouble."""
         cap = max_bytes if max_bytes is not None else self.policy.max_bytes
         if urlsplit(url).netloc.lower() not in self.allowed_hosts:
-            return self._refuse(url, "offsite", f"{urlsplit(url).netloc} is not a host in the sources registry; "
+            return self._refuse(url, "offsite_link", f"{urlsplit(url).netloc} is not a host in the sources registry; "
                                                 "not requested")
         if not self.allowed(url):
             host = self._host(url)
