@@ -1,4 +1,4 @@
-"""`gongkai`: ingest, check, sql, ui — the outside contract (spec/contract.md).
+"""`gongkai`: fetch, ingest, check, sql, ui — the outside contract (spec/contract.md).
 
 Exit codes, the same for every subcommand: 0 ok (data findings and quarantined documents included), 1 the command
 failed, 2 usage error or no warehouse, 3 the warehouse is busy (another process is writing it).
@@ -119,6 +119,47 @@ def cmd_ingest(args) -> int:
           f"(failing scopes: {meta.get('scopes_failed', 0)}, not assessable: {meta.get('scopes_not_assessable', 0)})")
     print(f"done in {time.time() - t0:.1f}s. Try: gongkai sql \"select agency_name, year, template from reports\"")
     return EXIT_OK
+
+
+def cmd_fetch(args) -> int:
+    """Fetch the registry's reports into the inbox; provenance and every request into the warehouse."""
+    from pipelines.defs.resources import settings_from_env
+    from pipelines.lib.fetch import crawl, registry
+    from pipelines.lib.fetch.client import FetchPolicy
+    from pipelines.lib.load.connection import WarehouseBusy
+
+    settings = settings_from_env(args.inbox, args.warehouse)
+    delay = settings.fetch_delay if args.delay is None else args.delay
+    if delay < 0 or args.timeout <= 0 or args.retries < 0 or args.backoff < 0:
+        print("gongkai fetch: --delay, --retries and --backoff must be 0 or more, --timeout more than 0",
+              file=sys.stderr)
+        return 2
+    sources_file = Path(args.sources or settings.sources).resolve()  # flag, else GONGKAI_SOURCES, else default
+    try:
+        sources = registry.load_sources(sources_file)
+    except registry.RegistryError as e:
+        print(f"gongkai fetch: {e}", file=sys.stderr)
+        return 2
+    if not sources:
+        print(f"gongkai fetch: no sources in {sources_file}; add entries (name, url) to fetch from (see its comments)")
+        return 0
+    inbox, warehouse = settings.inbox_path, settings.warehouse_path
+    inbox.mkdir(parents=True, exist_ok=True)
+    policy = FetchPolicy(delay=delay, timeout=args.timeout, retries=args.retries, backoff=args.backoff,
+                         max_bytes=settings.max_file_mb * 1024 * 1024)
+    print(f"Gongkai fetch: {len(sources)} source(s) from {sources_file} -> inbox {inbox}")
+    t0 = time.time()
+    try:
+        summary = crawl.fetch_sources(sources, inbox, warehouse, policy, progress=print, lock_wait=args.wait)
+    except WarehouseBusy as e:
+        print(f"gongkai: {e}", file=sys.stderr)
+        return 3
+    print(f"{summary.line()}  ({time.time() - t0:.1f}s)")
+    if summary.failures:
+        print("failures are in fetch_log: gongkai sql \"select url, status, error from fetch_log "
+              "where error is not null order by fetched_at desc\"")
+    print("Next: gongkai ingest")
+    return 0  # failed fetches are data (fetch_log), not a failed command
 
 
 def _warehouse_arg(args) -> Path:
@@ -330,6 +371,29 @@ def build_parser() -> argparse.ArgumentParser:
     i.add_argument("--wait", type=float, default=0, metavar="SECONDS",
                    help="how long to wait for another running ingest before giving up with exit 3")
     i.set_defaults(fn=cmd_ingest)
+    f = _sub(sub, "fetch", "download annual reports from the websites in the sources registry into the inbox "
+             "(then run ingest)", "Fetch annual reports from the sites listed in the sources registry into the inbox, "
+             "politely (robots.txt, a per-host delay, conditional requests); every request is logged in fetch_log. "
+             "Exit 0 even when some fetches fail.")
+    f.add_argument("--sources", metavar="FILE",
+                   help="the sources registry, a YAML list of {name, url, max_pages, region} "
+                        "(default: GONGKAI_SOURCES or data/sources.yaml)")
+    f.add_argument("--inbox", metavar="DIR", help="where fetched files go, under fetched/<host>/ "
+                                                  "(default: GONGKAI_INBOX or data/inbox)")
+    f.add_argument("--warehouse", help="where fetch_log and provenance go (default: GONGKAI_WAREHOUSE or "
+                                       "data/warehouse.duckdb)")
+    f.add_argument("--delay", type=float, metavar="SECONDS",
+                   help="pause between two requests to the same host (default: GONGKAI_FETCH_DELAY or 1; a "
+                        "robots.txt Crawl-delay may lengthen it)")
+    f.add_argument("--timeout", type=float, default=30.0, metavar="SECONDS",
+                   help="seconds to wait for a connection or for data (default: 30)")
+    f.add_argument("--retries", type=int, default=2,
+                   help="further attempts after a timeout, connection error or 5xx (default: 2)")
+    f.add_argument("--backoff", type=float, default=2.0, metavar="SECONDS",
+                   help="pause before the first retry, doubled for each further one (default: 2)")
+    f.add_argument("--wait", type=float, default=0,
+                   help="seconds to wait for a running ingest to release the warehouse (default: stop)")
+    f.set_defaults(fn=cmd_fetch)
     c = _sub(sub, "check", "run the data-quality rules and print the findings",
              "Re-run every data-quality rule on the warehouse, rebuild the GX Data Docs, print rules and findings.")
     _warehouse_opt(c)

@@ -14,7 +14,7 @@ def _labelled_with_warehouse(asset_defs: list) -> list:
 @dg.definitions
 def defs() -> dg.Definitions:
     return dg.Definitions(
-        assets=_labelled_with_warehouse(assets.ALL_ASSETS),
+        assets=_labelled_with_warehouse(assets.FETCH_ASSETS + assets.ALL_ASSETS),
         asset_checks=checks.ALL_CHECKS,
         jobs=[schedules.ingest_job],
         schedules=schedules.build_schedules(),  # reads GONGKAI_NIGHTLY_CRON now

@@ -50,7 +50,9 @@ def test_materialize_graph_with_checks(tmp_path: Path) -> None:
     assert "| 2019 | 2 | 1 | 50 |" in q["scorecard_by_year"].value  # seed consistent, Shanghai 2019 not
     assert q["failures_chart"].value.startswith("![reports failing each rule per year](data:image/png;base64,")
     assert Path(q["failures_chart_file"].value).exists()
-    docs = Path(q["gx_data_docs"].value.removeprefix("file://"))
+    # linked over http (a browser opens it from the UI; `gongkai ui` serves the warehouse's quality folder)
+    assert q["gx_data_docs"].value == "http://127.0.0.1:3001/gx_docs/index.html"
+    docs = tmp_path / "w.duckdb.gongkai" / "quality" / "gx_docs" / "index.html"
     assert docs.exists() and "cross_checks" in docs.read_text(encoding="utf-8")
     assert loaded["warehouse_reports"]["documents_quarantined"].value == 1
 

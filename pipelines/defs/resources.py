@@ -9,6 +9,7 @@ import dagster as dg
 
 DEFAULT_INBOX = "data/inbox"
 DEFAULT_WAREHOUSE = "data/warehouse.duckdb"
+DEFAULT_SOURCES = "data/sources.yaml"
 
 
 class GongkaiSettings(dg.ConfigurableResource):
@@ -17,6 +18,8 @@ class GongkaiSettings(dg.ConfigurableResource):
     parse_workers: int = 1
     parse_batch_size: int = 2000  # documents per parse step: coarse, so a backfill is tens of steps, not 10^5
     max_file_mb: int = 50
+    sources: str = DEFAULT_SOURCES  # the websites the nightly fetch visits (gongkai fetch --sources)
+    fetch_delay: float = 1.0  # seconds between two requests to the same host
 
     @property
     def inbox_path(self) -> Path:
@@ -25,6 +28,10 @@ class GongkaiSettings(dg.ConfigurableResource):
     @property
     def warehouse_path(self) -> Path:
         return Path(self.warehouse).resolve()
+
+    @property
+    def sources_path(self) -> Path:
+        return Path(self.sources).resolve()
 
 
 def settings_from_env(inbox: str | None = None, warehouse: str | None = None) -> GongkaiSettings:
@@ -35,6 +42,8 @@ def settings_from_env(inbox: str | None = None, warehouse: str | None = None) ->
         parse_workers=int(os.environ.get("GONGKAI_PARSE_WORKERS", "1")),
         parse_batch_size=int(os.environ.get("GONGKAI_PARSE_BATCH", "2000")),
         max_file_mb=int(os.environ.get("GONGKAI_MAX_FILE_MB", "50")),
+        sources=os.environ.get("GONGKAI_SOURCES") or DEFAULT_SOURCES,
+        fetch_delay=float(os.environ.get("GONGKAI_FETCH_DELAY", "1")),
     )
 
 

@@ -20,7 +20,15 @@ DEFAULT_NIGHTLY_TZ = "Asia/Shanghai"
 SENSOR_INTERVAL_S = 60
 
 ingest_job = dg.define_asset_job("ingest_job", selection=dg.AssetSelection.groups("gongkai"),
-                                 description="Inbox to validated warehouse: scan, parse, load, validate.")
+                                 description="Websites and inbox to validated warehouse: fetch (the sources "
+                                             "registry), scan, parse, load, validate.")
+
+
+def inbox_asset_keys() -> list[dg.AssetKey]:
+    """The job without fetching: what the inbox sensor runs (a file arrived; the websites are the nightly's)."""
+    from pipelines.defs.assets import ALL_ASSETS
+
+    return [key for a in ALL_ASSETS for key in a.keys]
 
 
 def nightly_schedule() -> dg.ScheduleDefinition:
@@ -29,7 +37,8 @@ def nightly_schedule() -> dg.ScheduleDefinition:
     tz = os.environ.get("GONGKAI_NIGHTLY_TZ", "").strip() or DEFAULT_NIGHTLY_TZ
     try:
         return dg.ScheduleDefinition(job=ingest_job, cron_schedule=cron, execution_timezone=tz, name="nightly_ingest",
-                                     description=f"The nightly ingest ({cron}, {tz}); set GONGKAI_NIGHTLY_CRON to change it.",
+                                     description=f"The nightly run ({cron}, {tz}): fetch from the sources registry, then ingest; "
+                                                 "set GONGKAI_NIGHTLY_CRON to change it.",
                                      default_status=dg.DefaultScheduleStatus.RUNNING)
     except dg.DagsterInvalidDefinitionError as e:
         raise ValueError(f"GONGKAI_NIGHTLY_CRON={cron!r} / GONGKAI_NIGHTLY_TZ={tz!r}: {e}") from e
@@ -99,7 +108,8 @@ def inbox_sensor(context: dg.SensorEvaluationContext, gongkai: GongkaiSettings) 
     if fp == state.get("fired"):
         return dg.SkipReason(f"inbox unchanged since the last run request ({fp[:12]})")
     # run_key from the fingerprint: the same inbox state never starts two runs, even if the cursor is lost.
-    return dg.SensorResult(run_requests=[dg.RunRequest(run_key=f"inbox-{fp}", tags={"gongkai/trigger": "inbox_sensor"})],
+    return dg.SensorResult(run_requests=[dg.RunRequest(run_key=f"inbox-{fp}", tags={"gongkai/trigger": "inbox_sensor"},
+                                                       asset_selection=inbox_asset_keys())],
                            cursor=json.dumps({"seen": fp, "fired": fp}))
 
 

@@ -44,12 +44,15 @@ CREATE OR REPLACE MACRO version_key(revision, published_on, sha256) AS
 CREATE OR REPLACE VIEW reports AS
 SELECT h.report_id, h.agency_id, h.agency_name, h.region_name, h.adcode, h.admin_level, h.sector, h.year, h.template,
        h.source_file, h.sha256, h.loaded_at, h.title, h.format,
-       coalesce(d.present, false) AS in_inbox  -- false once the file left the inbox (the report stays: the warehouse is the record)
+       coalesce(d.present, false) AS in_inbox,  -- false once the file left the inbox (the report stays: the warehouse is the record)
+       ff.url AS source_url  -- where `gongkai fetch` found it published; NULL for a file put in the inbox
 FROM report_history h LEFT JOIN documents d ON d.sha256 = h.sha256
+     LEFT JOIN fetched_files ff ON ff.sha256 = h.sha256
 WHERE h.report_id NOT IN (SELECT report_id FROM held_reports)
 QUALIFY row_number() OVER (PARTITION BY h.agency_id, h.year
                            ORDER BY version_key(h.revision, h.published_on, h.sha256) DESC) = 1;
 COMMENT ON VIEW reports IS 'One row per accepted report: the current version of each agency-year (older versions stay in report_history). Current = highest revision marker in the file name, then latest signing date, then content hash: independent of ingestion order. Reports in held_reports are left out.';
+COMMENT ON COLUMN reports.source_url IS 'Where the report was published: the URL `gongkai fetch` downloaded it from (see fetched_files for the linking page and time); NULL when the file was put in the inbox by hand.';
 
 CREATE OR REPLACE VIEW request_facts AS
 SELECT f.report_id, r.agency_name, r.year, f.row_code, f.col_code AS requester_type,

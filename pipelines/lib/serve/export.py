@@ -14,7 +14,7 @@ import duckdb
 FORMATS = ("parquet", "csv")
 
 CONTRACT_RELATIONS = ("reports", "request_facts", "review_litigation_facts", "proactive_facts",
-                      "quality_results", "quarantine", "held_reports", "inbox_files")
+                      "quality_results", "quarantine", "held_reports", "inbox_files", "fetch_log")
 ANALYST_RELATIONS = ("agencies", "report_versions", "coverage", "request_totals", "request_wide",
                      "outcome_mix", "exemption_mix", "report_metrics", "agency_year_change", "regional_rollup",
                      "proactive_series", "unresolved_rows", "code_labels", "proactive_crosswalk", "outcome_groups")
