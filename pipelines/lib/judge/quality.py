@@ -47,6 +47,13 @@ def blocking_rules() -> set[str]:
     return {r for name in suite_names() if load_suite(name).get("meta", {}).get("blocking") for r in suite_rules(name)}
 
 
+def rule_meanings() -> dict[str, tuple[str, str]]:
+    """What expected and observed mean, for the rules whose suite says (meta expected_means / observed_means)."""
+    return {e["meta"]["rule_id"]: (e["meta"]["expected_means"], e["meta"]["observed_means"])
+            for n in suite_names() for e in load_suite(n)["expectations"]
+            if e["meta"].get("expected_means") and e["meta"].get("observed_means")}
+
+
 def rule_descriptions() -> dict[str, str]:
     return {e["meta"]["rule_id"]: e["meta"].get("rule", "") for n in suite_names() for e in load_suite(n)["expectations"]}
 
