@@ -165,12 +165,14 @@ def _writable_warehouse(path: Path) -> Iterator:
 
 def cmd_check(args) -> int:
     from pipelines.lib.judge import quality
+    from pipelines.lib.load import cross_year
     from pipelines.lib.serve import recall
 
     path = _existing_warehouse(args)
     if path is None:
         return 0
     with _writable_warehouse(path) as con:
+        cross_year.refresh_suggestions(con)  # also brings a warehouse loaded before suggestions existed up to date
         quality.refresh_quality(con, docs_dir=quality.gx_docs_dir(path))
         summary = con.execute(
             "SELECT rule_id, any_value(severity), count(*) FILTER (WHERE passed), count(*) FILTER (WHERE NOT passed), "
