@@ -125,6 +125,7 @@ def quality_results(context: dg.AssetExecutionContext, gongkai: GongkaiSettings)
         card = quality_report.scorecard(con)
     chart = quality_report.failures_chart_png(card.by_rule)
     chart_path = docs_dir.parent / "quality_failures.png"
+    chart_path.parent.mkdir(parents=True, exist_ok=True)  # GX builds no Data Docs when nothing was loaded
     chart_path.write_bytes(chart)
     verb = "evaluated" if reevaluated else "unchanged since the last load (not re-evaluated)"
     context.log.info(f"quality: {total} scopes {verb}, {failed} failed, {na} not assessable")

@@ -24,7 +24,9 @@ COMMENT ON COLUMN unresolved_rows.source_file IS 'File the report was read from,
 -- A person's reading of table cells, from the original document: an unresolved row's reading or a
 -- correction of a loaded cell. One row per cell; keyed by the document's content hash, so it survives
 -- re-runs and re-parses (re-applied whenever the document is loaded again); applied to facts with
--- inferred_how = 'human'.
+-- inferred_how = 'human'. No function in a CHECK here: replaying the WAL after a crash binds the
+-- table's CHECKs, and a function there makes DuckDB try to download its core_functions extension.
+-- (The reason is stripped in Python; the CHECK only refuses an empty one.)
 CREATE TABLE IF NOT EXISTS cell_resolutions (
     sha256          VARCHAR NOT NULL,
     table_no        VARCHAR NOT NULL CHECK (table_no IN ('T2', 'T3', 'T4')),
@@ -36,7 +38,7 @@ CREATE TABLE IF NOT EXISTS cell_resolutions (
     unit_factor     DOUBLE NOT NULL DEFAULT 1.0,
     reading         VARCHAR NOT NULL,
     parser_read     VARCHAR,
-    reason          VARCHAR NOT NULL CHECK (trim(reason) <> ''),
+    reason          VARCHAR NOT NULL CHECK (reason <> ''),
     resolver        VARCHAR,
     resolved_at     TIMESTAMP NOT NULL,
     PRIMARY KEY (sha256, table_no, row_code, col_code)

@@ -45,6 +45,7 @@ FROM document_recall
 GROUP BY ALL
 ORDER BY outcome, format, stage NULLS FIRST, reason NULLS FIRST;
 COMMENT ON VIEW recall IS 'Recall of the whole warehouse: documents per format and outcome (loaded / quarantined by stage and reason / pending), with the cells loaded and the cells left unresolved. Summed per run and overall by the Dagster assets, `gongkai check` and `gongkai report`.';
+COMMENT ON COLUMN recall.outcome IS 'loaded / quarantined / pending (seen but not yet parsed by this parser version).';
 COMMENT ON COLUMN recall.documents IS 'Documents (by content) with this format and outcome.';
 COMMENT ON COLUMN recall.cells_loaded IS 'Cells loaded from them (derived cells not counted).';
 COMMENT ON COLUMN recall.unresolved_rows IS 'Printed rows left unresolved in them.';
