@@ -228,11 +228,14 @@ def _writable_warehouse(path: Path) -> Iterator:
 
 def cmd_check(args) -> int:
     from pipelines.lib.judge import quality
+    from pipelines.lib.load import cross_year
+    from pipelines.lib.serve import recall
 
     path = _existing_warehouse(args)
     if path is None:
         return EXIT_USAGE
     with _writable_warehouse(path) as con:
+        cross_year.refresh_suggestions(con)  # also brings a warehouse loaded before suggestions existed up to date
         quality.refresh_quality(con, docs_dir=quality.gx_docs_dir(path))
         summary = con.execute(
             "SELECT rule_id, any_value(severity), count(*) FILTER (WHERE passed), count(*) FILTER (WHERE NOT passed), "
@@ -241,10 +244,16 @@ def cmd_check(args) -> int:
         failing = con.execute(
             "SELECT agency_name, year, rule_id, scope, expected, observed, review_decision, report_id "
             "FROM quality_findings WHERE NOT passed ORDER BY 1, 2, 3, 4").fetchall()
+        seen = recall.recall(con)
+        unresolved = recall.unresolved_listing(con)
     print("Rules")
     _print_table(["rule", "severity", "passed", "failed", "not assessable"], summary)
     print("\nFindings (scopes where a report does not add up; review with `gongkai review`)")
     _print_table(["agency", "year", "rule", "scope", "expected", "observed", "review", "report_id"], failing)
+    print(f"\nRecall: {seen.summary()}")
+    _print_table(seen.by_outcome.columns, seen.by_outcome.rows())
+    print("\nUnresolved rows (printed, not read with certainty; record a reading with `gongkai resolve`)")
+    _print_table(unresolved.columns, unresolved.rows())
     return EXIT_OK
 
 
@@ -263,6 +272,46 @@ def cmd_review(args) -> int:
             return EXIT_USAGE
     print(f"recorded: {args.rule} on {args.scope} of {args.report_id} is {args.decision}")
     return EXIT_OK
+
+
+def cmd_resolve(args) -> int:
+    from pipelines.lib.load.resolutions import ResolutionError, record_resolution
+
+    path = _existing_warehouse(args)
+    if path is None:
+        return 2
+    with _writable_warehouse(path) as con:
+        try:
+            done = record_resolution(con, args.report_id, args.table, args.row_code, args.reading, args.reason,
+                                     args.resolver or os.environ.get("USER"), force=args.force)
+        except ResolutionError as e:
+            print(f"gongkai resolve: {e}", file=sys.stderr)
+            return 2
+    print(f"recorded: {done.table_no} {done.row_code} of {done.report_id}, read by a person (inferred_how = 'human')"
+          + ("; the row leaves unresolved_rows" if done.was_unresolved else ""))
+    if done.note:
+        print(f"note: {done.note}")
+    _print_table(["column", "parser had", "person read"], done.cells)
+    print("quality_results follow at the next `gongkai check` or ingest.")
+    return 0
+
+
+READING_HELP = """READING is either
+  a whole row: its cells in printed column order separated by '/', as unresolved_rows.readings prints
+      the candidates, e.g. 69/3/665 (an empty cell: '(blank)' or nothing between two slashes); or
+  some cells: col=value[,col=value...] with the row's column codes, e.g. in_force=665 or
+      natural_person=3,total=4 (col= is an empty cell).
+A value is the number as printed (12, -3, 4166.24, 251000元, 2.5万元); money is stored in the template's
+unit (2019 采购总金额: 元, 2021 收费金额: 万元). An unresolved row needs all its cells; a reading that is not
+one of its candidates needs --force. The reading is kept by the document's hash, so it is re-applied
+whenever the document is loaded again (also after a parser upgrade), and the cells show
+inferred_how = 'human' with the reason in fact_provenance.
+
+examples:
+  gongkai sql "select report_id, table_no, row_code, printed, readings, suggested_reading from unresolved_rows"
+  gongkai resolve r0123456789abcd T2 normative_documents 69/3/665 --reason "page.html table: 69, 3, 665"
+  gongkai resolve r0123456789abcd T4 admin_review total=3 --reason "PDF p.5 prints 3; the text layer lost it"
+"""
 
 
 def cmd_report(args) -> int:
@@ -420,6 +469,20 @@ def build_parser() -> argparse.ArgumentParser:
     rv.add_argument("--reviewer", help="who reviewed (default: $USER)")
     _warehouse_opt(rv)
     rv.set_defaults(fn=cmd_review)
+    rs = sub.add_parser("resolve", help="record a person's reading of an unresolved row, or a correction of loaded cells",
+                        description="Record what a person read in the original document for one table row: the "
+                                    "reading of a row the parser left unresolved, or a correction of loaded cells.",
+                        epilog=READING_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
+    rs.add_argument("report_id", help="the report (reports.report_id)")
+    rs.add_argument("table", help="T2, T3 or T4 (table 二, 三, 四)")
+    rs.add_argument("row_code", help="the row's code (unresolved_rows.row_code; codes in docs/data-dictionary.md)")
+    rs.add_argument("reading", help="a/b/c (the whole row) or col=value,... (some cells); see below")
+    rs.add_argument("--reason", required=True, help="where in the original you read it (required)")
+    rs.add_argument("--resolver", help="who you are (default: the login name)")
+    rs.add_argument("--force", action="store_true",
+                    help="accept a reading of an unresolved row that is not one of its candidate readings")
+    _warehouse_opt(rs)
+    rs.set_defaults(fn=cmd_resolve)
     rp = _sub(sub, "report", "write a standalone HTML data-quality report",
               "Write one self-contained HTML page (no server, no network) with the scorecard, failures per rule "
               "and year, and findings per agency.")

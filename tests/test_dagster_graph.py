@@ -55,6 +55,17 @@ def test_materialize_graph_with_checks(tmp_path: Path) -> None:
     docs = tmp_path / "w.duckdb.gongkai" / "quality" / "gx_docs" / "index.html"
     assert docs.exists() and "cross_checks" in docs.read_text(encoding="utf-8")
     assert loaded["warehouse_reports"]["documents_quarantined"].value == 1
+    # Recall, quarantine and unresolved rows as tables on the asset (issues 10, 12)
+    wr = loaded["warehouse_reports"]
+    assert [(r.data["file"], r.data["stage"]) for r in wr["quarantine"].records] == [("empty.txt", "read")]
+    outcomes = {(r.data["outcome"], r.data["format"]): r.data["documents"] for r in wr["recall_overall_by_outcome"].records}
+    assert outcomes == {("loaded", "txt"): 1, ("loaded", "html"): 1, ("quarantined", "txt"): 1}
+    assert wr["documents_seen_total"].value == 3 and wr["cells_unresolved_total"].value == 0
+    assert "documents seen 3: loaded 2, quarantined 1" in wr["recall_this_run"].value
+    assert {c.name for c in wr["unresolved_rows"].schema.columns} >= {"agency", "year", "row", "printed", "readings",
+                                                                       "suggestion"}
+    c1 = evals["C1_required_cells"].metadata
+    assert "template requires" in c1["expected_means"].value and "loaded" in c1["observed_means"].value
 
 
 def test_blocking_structural_check_stops_the_analyst_views(tmp_path: Path) -> None:

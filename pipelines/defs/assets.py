@@ -8,13 +8,14 @@ from collections import Counter
 import dagster as dg
 import polars as pl
 
+from pipelines.defs import metadata
 from pipelines.defs.resources import GongkaiSettings
 from pipelines.lib.fetch import crawl, registry
 from pipelines.lib.fetch.client import FetchPolicy
 from pipelines.lib.judge import quality
 from pipelines.lib.load import connection, documents, loader
 from pipelines.lib.read import fanout
-from pipelines.lib.serve import quality_report
+from pipelines.lib.serve import quality_report, recall
 
 GROUP = "gongkai"
 DEFAULT_DOCS_URL = "http://127.0.0.1:3001/gx_docs/index.html"  # where `gongkai ui` serves the Data Docs
@@ -114,9 +115,15 @@ def warehouse_reports(context: dg.AssetExecutionContext, gongkai: GongkaiSetting
                              "(SELECT count(*) FROM facts)").fetchall()[0]
         reasons = Counter(r for _, r in stats.quarantined)
         inbox_status = documents.inbox_status(con)
+        # Recall you can see (issues 10, 12): this run's documents and the whole warehouse, as tables.
+        this_run = recall.recall(con, [sha for sha, _ in pending])
+        overall = recall.recall(con)
+        quarantine_rows = recall.quarantine_rows(con)
+        unresolved = recall.unresolved_listing(con)
     for (status, reason), n in sorted(inbox_status.items()):
         if status in ("skipped", "held", "pending"):
             context.log.info(f"inbox: {n} file(s) {status} ({reason})")
+    context.log.info(f"recall this run: {this_run.summary()}")
     rows = "\n".join(f"| {f} | {r} |" for f, r in stats.quarantined[:50])
     return dg.MaterializeResult(metadata={
         "reports_loaded": len(stats.loaded), "documents_quarantined": len(stats.quarantined),
@@ -124,6 +131,15 @@ def warehouse_reports(context: dg.AssetExecutionContext, gongkai: GongkaiSetting
         "quarantine_reasons": dg.MetadataValue.json(dict(reasons)),
         "inbox_files": dg.MetadataValue.json({f"{s} ({r})" if r else s: n for (s, r), n in sorted(inbox_status.items())}),
         "quarantined_this_run": dg.MetadataValue.md("| file | reason |\n|---|---|\n" + rows if rows else "none"),
+        "recall_this_run": dg.MetadataValue.text(this_run.summary()),
+        "recall_this_run_by_outcome": metadata.table(this_run.by_outcome),
+        "recall_overall": dg.MetadataValue.text(overall.summary()),
+        "recall_overall_by_outcome": metadata.table(overall.by_outcome),
+        "documents_seen_total": overall.documents_seen, "documents_loaded_total": overall.loaded,
+        "documents_quarantined_total": overall.quarantined, "cells_unresolved_total": overall.unresolved_cells,
+        "unresolved_rows_total": overall.unresolved_rows,
+        "quarantine": metadata.table(quarantine_rows),
+        "unresolved_rows": metadata.table(unresolved),
     })
 
 

@@ -11,7 +11,7 @@ import dagster as dg
 
 from pipelines.defs.assets import quality_results
 from pipelines.defs.resources import GongkaiSettings
-from pipelines.lib.judge.quality import blocking_rules, rule_descriptions, rule_ids
+from pipelines.lib.judge.quality import blocking_rules, rule_descriptions, rule_ids, rule_meanings
 from pipelines.lib.load import connection
 
 FAILING_SQL = """
@@ -32,12 +32,14 @@ def _fmt(v) -> str:
     return "" if v is None else (f"{v:g}" if isinstance(v, float) else str(v))
 
 
-def _rule_result(con, rule_id: str, blocking: bool, text: str) -> dg.AssetCheckResult:
+def _rule_result(con, rule_id: str, blocking: bool, text: str,
+                 means: tuple[str, str] | None = None) -> dg.AssetCheckResult:
     passed, failed, na, reports = con.execute(COUNTS_SQL, [rule_id]).fetchall()[0]
     held = con.execute("SELECT count(DISTINCT q.report_id) FROM quality_results q JOIN held_reports h "
                        "USING (report_id) WHERE q.rule_id = ? AND NOT q.passed", [rule_id]).fetchall()[0][0]
     failing = con.execute(FAILING_SQL, [rule_id]).fetchall()
-    table = ("| agency | year | rule | scope | expected | observed | review |\n|---|---|---|---|---|---|---|\n"
+    exp, obs = (f"expected: {means[0]}", f"observed: {means[1]}") if means else ("expected", "observed")
+    table = (f"| agency | year | rule | scope | {exp} | {obs} | review |\n|---|---|---|---|---|---|---|\n"
              + "\n".join(f"| {a} | {_fmt(y)} | {rule_id} | {s} | {_fmt(e)} | {_fmt(o)} | "
                          f"{_fmt(d)}{': ' + r if r else ''} |" for a, y, s, e, o, d, r in failing))
     return dg.AssetCheckResult(
@@ -49,23 +51,26 @@ def _rule_result(con, rule_id: str, blocking: bool, text: str) -> dg.AssetCheckR
                     + (f"; {held} held report(s) fail it (see held_reports)" if held else ""),
         metadata={"scopes_passed": passed, "scopes_failed": failed, "scopes_not_assessable": na,
                   "reports_failing": reports, "held_reports_failing": held, "rule": text,
-                  "failing_scopes": dg.MetadataValue.md(table if failing else "No failing scopes.")})
+                  "failing_scopes": dg.MetadataValue.md(table if failing else "No failing scopes."),
+                  **({"expected_means": means[0], "observed_means": means[1]} if means else {})})
 
 
 def build_checks() -> list[dg.AssetChecksDefinition]:
     """All rules in one step (a step per check costs a process each under the multiprocess executor)."""
-    blocking, texts = blocking_rules(), rule_descriptions()
+    blocking, texts, meanings = blocking_rules(), rule_descriptions(), rule_meanings()
     rules = rule_ids()
     specs = [dg.AssetCheckSpec(name=r, asset=quality_results, blocking=r in blocking,
                                description=f"{'Blocking structural rule' if r in blocking else 'Warning'} {r}: "
-                                           f"{texts.get(r, '')}") for r in rules]
+                                           f"{texts.get(r, '')}"
+                                           + (f" (expected: {meanings[r][0]}; observed: {meanings[r][1]})"
+                                              if r in meanings else "")) for r in rules]
 
     @dg.multi_asset_check(specs=specs, name="quality_rules")
     def quality_rules(gongkai: GongkaiSettings):
         con = connection.connect(gongkai.warehouse_path, read_only=True)
         try:
             for r in rules:
-                yield _rule_result(con, r, r in blocking, texts.get(r, ""))
+                yield _rule_result(con, r, r in blocking, texts.get(r, ""), meanings.get(r))
         finally:
             con.close()
 

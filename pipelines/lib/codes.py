@@ -142,3 +142,25 @@ def code_labels(codes: Codes | None = None) -> list[tuple[str, str, str, str]]:
     out += [("sector", s.code, s.zh, s.en) for s in sectors(c)]
     out += [("admin_level", k, v["zh"], v["en"]) for k, v in c.raw.get("admin_levels", {}).items()]
     return out
+
+
+def row_columns(codes: Codes | None = None) -> list[tuple[str, str, str | None, str, str, int, str]]:
+    """(table_no, template, item, row_code, col_code, position, col_label): the cells of every printed row,
+    per template, in printed column order (position from 1).
+
+    The order in which a row's cells are printed, and so the order of an unresolved row's readings
+    ('69/3/665') and of a person's reading given to `gongkai resolve`.
+    """
+    c = codes or load_codes()
+    out: list[tuple[str, str, str | None, str, str, int, str]] = []
+    for template in TEMPLATES:
+        for row in c.request_rows:
+            out += [("T3", template, None, row, col, k, label)
+                    for k, (col, label) in enumerate(c.requester_types.items(), 1)]
+        for proc in c.proceedings:
+            out += [("T4", template, None, proc, res, k, label) for k, (res, label) in enumerate(c.results.items(), 1)]
+        for it in c.proactive.get(template, {}).values():
+            for row in it.rows:
+                out += [("T2", template, it.item, row, col, k, label)
+                        for k, (col, label) in enumerate(it.columns.items(), 1)]
+    return out

@@ -40,6 +40,8 @@ INFERENCE_METHODS = {
                            "the numbers the report's own text states",
     "printed_order": "row label lost in conversion; the row's code is the only one its printed position allows",
     "text_positions": "PDF table printed without ruling lines; rows and cells rebuilt from word positions",
+    "human": "read from the original by a person (`gongkai resolve`, with their reason in cell_resolutions); "
+             "replaces what the parser had, and is re-applied whenever the document is loaded again",
 }
 
 

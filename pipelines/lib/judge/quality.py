@@ -47,6 +47,13 @@ def blocking_rules() -> set[str]:
     return {r for name in suite_names() if load_suite(name).get("meta", {}).get("blocking") for r in suite_rules(name)}
 
 
+def rule_meanings() -> dict[str, tuple[str, str]]:
+    """What expected and observed mean, for the rules whose suite says (meta expected_means / observed_means)."""
+    return {e["meta"]["rule_id"]: (e["meta"]["expected_means"], e["meta"]["observed_means"])
+            for n in suite_names() for e in load_suite(n)["expectations"]
+            if e["meta"].get("expected_means") and e["meta"].get("observed_means")}
+
+
 def rule_descriptions() -> dict[str, str]:
     return {e["meta"]["rule_id"]: e["meta"].get("rule", "") for n in suite_names() for e in load_suite(n)["expectations"]}
 
@@ -67,20 +74,31 @@ def seed_rule_inputs(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def rule_frame(con: duckdb.DuckDBPyConnection, rule_id: str) -> pl.DataFrame:
-    return con.sql(read_sql(f"checks/{rule_id}.sql")).pl().with_columns(
+    """The shaping query's rows; an optional ``note`` column (what a failure message should add for this
+    scope, e.g. C1's unresolved rows) is NULL when the query has none."""
+    frame = con.sql(read_sql(f"checks/{rule_id}.sql")).pl()
+    if "note" not in frame.columns:
+        frame = frame.with_columns(pl.lit(None, pl.String).alias("note"))
+    return frame.with_columns(
         pl.col("report_id").cast(pl.String), pl.col("scope").cast(pl.String),
         pl.col("expected").cast(pl.Float64), pl.col("observed").cast(pl.Float64),
-        pl.col("assessable").cast(pl.Boolean))
+        pl.col("assessable").cast(pl.Boolean), pl.col("note").cast(pl.String))
 
 
 def _message(rule_id: str, scope: str, passed: bool | None, expected: float, observed: float,
-             hint: str | None = None) -> str:
+             hint: str | None = None, means: tuple[str | None, str | None] = (None, None),
+             note: str | None = None) -> str:
+    """``means``: what expected and observed stand for in this rule (suite meta expected_means /
+    observed_means), said beside the numbers so a reader need not know the rule's query."""
     if passed is None:
         return f"{rule_id} on {scope}: not assessable (the total cell was left blank or the input is missing)."
     if passed:
         return f"{rule_id} on {scope}: holds ({expected:g})."
-    msg = f"{rule_id} on {scope}: expected {expected:g}, found {observed:g} (off by {observed - expected:+g})."
-    return f"{msg} {hint}" if hint else msg
+    exp_means, obs_means = means
+    exp = f"{expected:g}" + (f" ({exp_means})" if exp_means else "")
+    obs = f"{observed:g}" + (f" ({obs_means})" if obs_means else "")
+    msg = f"{rule_id} on {scope}: expected {exp}, found {obs}; off by {observed - expected:+g}."
+    return " ".join(part for part in (msg, note, hint) if part)
 
 
 def evaluate_suite(con: duckdb.DuckDBPyConnection, suite_name: str, session: GXSession | None = None) -> pl.DataFrame:
@@ -91,7 +109,8 @@ def evaluate_suite(con: duckdb.DuckDBPyConnection, suite_name: str, session: GXS
     judged = pl.concat([f.filter(pl.col("assessable")) for f in frames.values()]) if frames else None
     if judged is None or judged.is_empty():
         judged = pl.DataFrame(schema={"report_id": pl.String, "rule_id": pl.String, "scope": pl.String,
-                                      "expected": pl.Float64, "observed": pl.Float64, "assessable": pl.Boolean})
+                                      "expected": pl.Float64, "observed": pl.Float64, "assessable": pl.Boolean,
+                                      "note": pl.String})
     outcomes = run_suite(suite, judged.select("rule_id", "expected", "observed").to_pandas(), session=session)
     failed = sorted({i for o in outcomes for i in o.failed_index})
     severity = {o.rule_id: ("error" if blocking else o.severity) for o in outcomes}
@@ -102,8 +121,10 @@ def evaluate_suite(con: duckdb.DuckDBPyConnection, suite_name: str, session: GXS
     df = df.with_columns(pl.col("rule_id").replace_strict(severity, default="warning").alias("severity"))
     # A suite may say where to look when a rule fails (meta.failure_hint), e.g. C1 -> unresolved_rows.
     hints = {e["meta"]["rule_id"]: e["meta"].get("failure_hint") for e in suite["expectations"]}
-    msgs = [_message(r, s, p, e, o, hints.get(r)) for r, s, p, e, o in
-            df.select("rule_id", "scope", "passed", "expected", "observed").iter_rows()]
+    means = {e["meta"]["rule_id"]: (e["meta"].get("expected_means"), e["meta"].get("observed_means"))
+             for e in suite["expectations"]}
+    msgs = [_message(r, s, p, e, o, hints.get(r), means.get(r, (None, None)), n) for r, s, p, e, o, n in
+            df.select("rule_id", "scope", "passed", "expected", "observed", "note").iter_rows()]
     return df.with_columns(pl.Series("message", msgs, pl.String)).select(list(QUALITY_SCHEMA))
 
 
@@ -157,8 +178,10 @@ def quality_is_current(con: duckdb.DuckDBPyConnection, rule_files: list[Path] | 
     Lets a nightly run that loaded nothing skip re-judging the whole corpus. Timestamps are whole
     seconds, so a load in the same second as the evaluation counts as newer (re-evaluate: safe side).
     """
+    # A person's reading (`gongkai resolve`) changes facts without a load: it counts as one.
     loaded, evaluated = con.execute(
-        "SELECT (SELECT max(loaded_at) FROM report_history), (SELECT max(evaluated_at) FROM quality_results)"
+        "SELECT greatest((SELECT max(loaded_at) FROM report_history), (SELECT max(resolved_at) FROM cell_resolutions)), "
+        "(SELECT max(evaluated_at) FROM quality_results)"
     ).fetchall()[0]
     if loaded is None:
         return evaluated is None  # nothing loaded, nothing to judge

@@ -16,7 +16,7 @@ import duckdb
 import polars as pl
 from filelock import FileLock, Timeout
 
-from pipelines.lib.codes import code_labels, load_codes, proactive_crosswalk
+from pipelines.lib.codes import code_labels, load_codes, proactive_crosswalk, row_columns
 from pipelines.lib.harmonize.agencies import division_rows, refresh_report_agencies, resolver_fingerprint
 
 SQL_DIR = Path(__file__).resolve().parents[3] / "sql"
@@ -121,8 +121,9 @@ def _seed_code_tables(con: duckdb.DuckDBPyConnection) -> None:
         con.execute("INSERT OR REPLACE INTO warehouse_meta VALUES ('agency_resolver', ?)", [fingerprint])
 
 def _seed_label_tables(con: duckdb.DuckDBPyConnection) -> None:
-    """code_labels (every code, Chinese + English), proactive_crosswalk (table 二, 2019 <-> 2021) and
-    admin_divisions (cpca's division table, for regional roll-ups)."""
+    """code_labels (every code, Chinese + English), proactive_crosswalk (table 二, 2019 <-> 2021),
+    admin_divisions (cpca's division table, for regional roll-ups) and row_columns (each row's cells in
+    printed order, per template: how an unresolved row's readings and a person's reading are read)."""
     labels = pl.DataFrame(code_labels(), schema={"domain": pl.String, "code": pl.String, "label_zh": pl.String,
                                                  "label_en": pl.String}, orient="row")
     walk = pl.DataFrame(proactive_crosswalk(), schema={
@@ -131,7 +132,11 @@ def _seed_label_tables(con: duckdb.DuckDBPyConnection) -> None:
     divisions = pl.DataFrame(division_rows(), schema={
         "adcode": pl.String, "name": pl.String, "level": pl.String, "province_adcode": pl.String,
         "city_adcode": pl.String}, orient="row")
-    for name, frame in (("code_labels", labels), ("proactive_crosswalk", walk), ("admin_divisions", divisions)):
+    cells = pl.DataFrame(row_columns(), schema={
+        "table_no": pl.String, "template": pl.String, "item": pl.String, "row_code": pl.String,
+        "col_code": pl.String, "position": pl.Int32, "col_label": pl.String}, orient="row")
+    for name, frame in (("code_labels", labels), ("proactive_crosswalk", walk), ("admin_divisions", divisions),
+                        ("row_columns", cells)):
         con.register("_seed", frame)
         con.execute(f"CREATE OR REPLACE TABLE {name} AS SELECT * FROM _seed")  # name is a literal above
         con.unregister("_seed")

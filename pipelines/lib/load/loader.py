@@ -17,7 +17,9 @@ import polars as pl
 
 from pipelines.lib.harmonize.agencies import resolve_agency
 from pipelines.lib.harmonize.facts import facts_frame
+from pipelines.lib.load import cross_year
 from pipelines.lib.load.connection import now
+from pipelines.lib.load.resolutions import apply_resolutions
 from pipelines.lib.model import ParsedReport, Quarantined
 from pipelines.lib.read.parse import PARSER_VERSION
 
@@ -122,6 +124,8 @@ def load_reports(con: duckdb.DuckDBPyConnection, reps: list[ParsedReport]) -> li
         con.execute("INSERT INTO report_history BY NAME SELECT * FROM _incoming_reports")
         con.execute("INSERT INTO facts BY NAME SELECT * FROM _incoming_facts")
         con.execute("INSERT INTO unresolved_rows BY NAME SELECT * FROM _incoming_unresolved")
+        # People's readings of these documents (`gongkai resolve`) go back on before anyone sees the load.
+        apply_resolutions(con, history_frame)
         con.execute("DELETE FROM quarantine WHERE sha256 IN (SELECT sha256 FROM _incoming_reports)")
         # The file now loads: its quarantine rows for content no longer in the inbox (e.g. the half-written
         # copy quarantined table3_incomplete) are superseded.
@@ -239,4 +243,6 @@ def load_staged(con: duckdb.DuckDBPyConnection, items: list[tuple[str, str]], st
         if progress and (i % 1000 == 0 or i == len(items)):
             progress(f"read {i}/{len(items)} staged results")
     flush()
+    if stats.loaded:
+        cross_year.refresh_suggestions(con)  # set-wise, once per load: a new year is evidence for its neighbours
     return stats

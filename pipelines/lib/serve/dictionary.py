@@ -54,7 +54,8 @@ COMMON_COLUMNS = {
                     "table's arithmetic allow; run_split_narrative: of several splits, the only one agreeing with "
                     "the counts the report's own text states; printed_order: row label lost in conversion, the "
                     "code is the only one its printed position allows; text_positions: a PDF table printed without ruling "
-                    "lines, rows and cells rebuilt from word positions.",
+                    "lines, rows and cells rebuilt from word positions; human: read from the original by a person "
+                    "(`gongkai resolve`; reason in fact_provenance / cell_resolutions).",
     "source_file": "File the report was read from, relative to the inbox.",
     "sha256": "SHA-256 of the document's bytes.",
     "loaded_at": "When this version was loaded (UTC).",

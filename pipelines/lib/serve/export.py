@@ -17,7 +17,8 @@ CONTRACT_RELATIONS = ("reports", "request_facts", "review_litigation_facts", "pr
                       "quality_results", "quarantine", "held_reports", "inbox_files", "fetch_log")
 ANALYST_RELATIONS = ("agencies", "report_versions", "coverage", "request_totals", "request_wide",
                      "outcome_mix", "exemption_mix", "report_metrics", "agency_year_change", "regional_rollup",
-                     "proactive_series", "unresolved_rows", "code_labels", "proactive_crosswalk", "outcome_groups")
+                     "proactive_series", "unresolved_rows", "cell_resolutions", "recall", "code_labels",
+                     "proactive_crosswalk", "outcome_groups")
 RELATIONS = CONTRACT_RELATIONS + ANALYST_RELATIONS
 
 

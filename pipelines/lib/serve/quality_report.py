@@ -10,6 +10,8 @@ from dataclasses import dataclass
 import duckdb
 import polars as pl
 
+from pipelines.lib.serve import recall
+
 SCORE_BY_YEAR_SQL = """
 WITH per_report AS (
     SELECT r.report_id, r.year,
@@ -126,6 +128,8 @@ def html_report(con: duckdb.DuckDBPyConnection, rule_descriptions: dict[str, str
     quarantine = con.sql("SELECT source_file, stage, reason, detail FROM quarantine ORDER BY source_file").pl()
     rules = pl.DataFrame({"rule_id": list(rule_descriptions), "rule": list(rule_descriptions.values())})
     n_reports = con.execute("SELECT count(*) FROM reports").fetchall()[0][0]
+    seen = recall.recall(con)
+    unresolved = recall.unresolved_listing(con)
     style = ("body{font-family:sans-serif;margin:2em;max-width:80em}table{border-collapse:collapse;margin:.5em 0 1.5em}"
              "td,th{border:1px solid #ccc;padding:.2em .5em;font-size:.9em;text-align:left}th{background:#f3f3f3}"
              "h1{font-size:1.5em}h2{font-size:1.2em;margin-top:1.5em}")
@@ -141,6 +145,10 @@ the numbers as printed.</p>
 <h2>Failures per rule and year</h2><img alt="reports failing each rule per year" src="data:image/png;base64,{chart}">
 {_html_table(sc.by_rule.filter(pl.col("reports_failing") > 0))}
 <h2>Findings</h2>{_html_table(sc.findings)}
+<h2>Recall</h2><p>{html.escape(seen.summary())}.</p>{_html_table(seen.by_outcome)}
+<h2>Unresolved rows</h2><p>Printed rows the parser could not read with certainty: left out of the facts, with every
+candidate reading and what the agency's neighbouring years suggest (a suggestion, not a fact). A person who checked
+the original records the reading with <code>gongkai resolve</code>.</p>{_html_table(unresolved)}
 <h2>Quarantine</h2>{_html_table(quarantine)}
 <h2>Rules</h2>{_html_table(rules)}
 </body></html>
