@@ -127,7 +127,10 @@ _LABEL_VARIANTS = (("行政规范性文件", "规范性文件"), ("社会公益�
 
 
 def _rows_of(table: SpanTable, merged: str) -> list[list[str]]:
-    """A spanning table as rows of cell texts: a merged cell once (``omit``) or in every slot (``repeat``)."""
+    """A spanning table as rows of cell texts: a merged cell once (``omit``) or in every slot (``repeat``).
+
+    Only label and header cells are repeated: a number spanning columns (table 二's one-value items) is
+    printed once, since a repeated number cannot be told from a longer one once cells run together."""
     placed = place(table)
     n_rows = max(r + s.rowspan for r, _c, s in placed)
     width = max(c + s.colspan for _r, c, s in placed)
@@ -135,9 +138,13 @@ def _rows_of(table: SpanTable, merged: str) -> list[list[str]]:
     for r, c, s in placed:
         for dr in range(s.rowspan):
             for dc in range(s.colspan):
-                if merged == "repeat" or (dr == 0 and dc == 0):
+                if (dr == 0 and dc == 0) or (merged == "repeat" and not _is_number(s.text)):
                     grid[r + dr][c + dc] = s.text.replace("\n", "")
     return [[x for x in row if x is not None] for row in grid]
+
+
+def _is_number(text: str) -> bool:
+    return text == "" or text.replace(".", "", 1).replace("-", "", 1).rstrip("元万").isdigit()
 
 
 def _format_row(cells: list[str], layout: str, widths: list[int] | None = None) -> str:

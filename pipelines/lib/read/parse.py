@@ -53,6 +53,9 @@ def _text_head(head: bytes) -> bytes:
     return head[:4096].lower()
 
 
+_MARKUP_TAGS = (b"<body", b"<head", b"<meta", b"<p", b"<div", b"<br", b"<span", b"<title", b"<script", b"<tr")
+
+
 def sniff_format(path: Path, head: bytes) -> str:
     """The format by content first, whatever the file is named; the name decides only between text kinds.
 
@@ -74,8 +77,10 @@ def sniff_format(path: Path, head: bytes) -> str:
         # Not text: a damaged PDF/DOCX keeps its name's format (its reader says what is wrong).
         return suffix[1:] if suffix in (".pdf", ".docx", ".doc") else "txt"
     low = _text_head(head)
-    if suffix in (".html", ".htm", ".shtml", ".xhtml") or b"<html" in low or b"<table" in low or b"<!doctype" in low:
+    if b"<html" in low or b"<table" in low or b"<!doctype" in low:
         return "html"
+    if suffix in (".html", ".htm", ".shtml", ".xhtml") and any(t in low for t in _MARKUP_TAGS):
+        return "html"  # a page fragment: markup, but no <html> element
     if suffix in (".md", ".markdown"):
         return "md"
     return "txt"

@@ -138,7 +138,6 @@ def _read_cell_stream(text: str) -> Extracted:
 # ------------------------------------------------------------------ rows of delimited cells
 
 _PIPE_RULE_RE = re.compile(r"^\s*\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?\s*$")
-_DIGIT_RE = re.compile(r"\d")
 
 
 def _cells(line: str) -> list[str] | None:
@@ -160,13 +159,14 @@ def _cells(line: str) -> list[str] | None:
 
 
 def is_delimited_text(text: str) -> bool:
-    """Enough rows of delimited cells with numbers for tables 三 and 四 (at least 15 such rows)."""
+    """Enough rows of delimited cells for tables 三 and 四: at least 10 lines of five or more fields
+    (a table-三 row has seven value fields, blank or not)."""
     n = 0
     for ln in text.split("\n"):
         cells = _cells(ln)
-        if cells and len(cells) >= 3 and sum(1 for c in cells if _DIGIT_RE.search(c)) >= 2:
+        if cells and len(cells) >= 5:
             n += 1
-            if n >= 15:
+            if n >= 10:
                 return True
     return False
 
@@ -177,7 +177,7 @@ def read_delimited_text(text: str) -> Extracted:
     grids: list[Grid] = []
     rows: list[list[str]] = []
     for ln in text.replace("\r\n", "\n").replace("\r", "\n").split("\n"):
-        stripped = ln.strip(" \u3000\t")
+        stripped = ln.strip(" \u3000\r")  # not tabs: a line of tabs is a row of blank cells
         if not stripped or _PIPE_RULE_RE.match(stripped) or _FOOTER_RE.match(stripped):
             continue
         cells = _cells(ln)
