@@ -262,3 +262,13 @@ def test_utf16_without_bom_is_text_not_binary():
     data = render_txt.render_text(_truth()).encode("utf-16-le")
     assert not data.startswith(codecs.BOM_UTF16_LE)
     assert not looks_binary(data[:8192])
+
+
+@pytest.mark.parametrize("t2_split", [False, True])
+def test_html_tables_as_text_in_pre_block(tmp_path, t2_split):
+    """No <table> markup at all (was tables_not_found): the page text is read as text."""
+    v = Variation(html_tables="pre_tabs", t2_split=t2_split, blank_zeros=True)
+    data = render_variant(_truth(), "html", v)
+    assert b"<table" not in data and b"<pre>" in data
+    report = _exact(tmp_path, _truth(), "html", v)
+    assert report.format == "html"

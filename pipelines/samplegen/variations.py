@@ -43,6 +43,7 @@ SWITCHES: dict[str, tuple] = {
     "t2_split": (False, True),  # table 二 as one table per article-20 item (html, docx)
     "label_variant": (False, True),  # 规范性文件 for 行政规范性文件, '1、' ordinals, 社会公益 组织
     "js_embed": (False, True),  # html: the page inside a JavaScript string
+    "html_tables": ("table", "pre_tabs"),  # html: <table> markup, or the tables as tab rows in a <pre> block
     "pdf_ruled": (True, False),  # pdf: ruled tables, or none (rows from word positions)
 }
 # Which switches each format honours (others are ignored, so a strategy can draw them freely).
@@ -50,7 +51,7 @@ FORMAT_SWITCHES = {
     "txt": ("encoding", "title_form", "text_layout", "merged", "pipe_header", "heading_gap", "blank_lines",
             "footers", "fullwidth_digits", "blank_zeros", "label_variant"),
     "html": ("encoding", "charset_decl", "title_form", "html_title", "blank_zeros", "t2_split", "js_embed",
-             "fullwidth_digits", "label_variant"),
+             "fullwidth_digits", "label_variant", "html_tables"),
     "docx": ("title_form", "blank_zeros", "t2_split"),
     "pdf": ("title_form", "blank_zeros", "pdf_ruled"),
 }
@@ -73,6 +74,7 @@ class Variation:
     t2_split: bool = False
     label_variant: bool = False
     js_embed: bool = False
+    html_tables: str = "table"
     pdf_ruled: bool = True
 
     def __post_init__(self):
@@ -268,6 +270,14 @@ def render_html_variant(truth: ReportTruth, v: Variation) -> bytes:
                                 f"<p style='text-align: center;font-weight: bold;'>{body_title}</p>", 1)
         if not v.html_title:
             page = page.replace(f"<title>{esc}</title>", "<title>政府信息公开</title>", 1)
+    if v.html_tables == "pre_tabs" and not v.js_embed:
+        import html as htmllib
+        import re
+
+        tables = [*t2_tables(truth, split=v.t2_split), t3_table(truth), t4_table(truth)]
+        texts = iter("<pre>" + htmllib.escape("\n".join("\t".join(r) for r in _rows_of(t, "omit"))) + "</pre>"
+                     for t in tables)
+        page = re.sub(r"<table.*?</table>", lambda _m: next(texts), page, flags=re.S)
     if v.fullwidth_digits or v.label_variant:
         head, sep, body = page.partition("<body>")
         if v.label_variant:
