@@ -272,3 +272,10 @@ def test_html_tables_as_text_in_pre_block(tmp_path, t2_split):
     assert b"<table" not in data and b"<pre>" in data
     report = _exact(tmp_path, _truth(), "html", v)
     assert report.format == "html"
+
+
+@pytest.mark.parametrize("layout", ["tab_rows", "pipe_rows"])
+def test_trailing_remark_column_is_not_read_as_a_value(tmp_path, layout):
+    v = Variation(text_layout=layout, remark_column=True, blank_zeros=True)
+    assert "备注" in render_variant(_truth(), "txt", v).decode("utf-8")
+    _exact(tmp_path, _truth(), "txt", v)

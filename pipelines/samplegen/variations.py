@@ -34,6 +34,7 @@ SWITCHES: dict[str, tuple] = {
     # cells run together (crawler renderings).
     "text_layout": ("word_cells", "tab_rows", "pipe_rows", "space_aligned", "run_together"),
     "merged": ("omit", "repeat"),  # row layouts: a merged cell printed once, or repeated in every slot
+    "remark_column": (False, True),  # row layouts: tables 三/四 with a trailing 备注 column (empty or a remark)
     "pipe_header": (False, True),  # pipe rows: a '类别|数据' header row and a '---' rule above each table
     "heading_gap": (True, False),  # an empty line between a section heading and its table
     "blank_lines": (0, 1, 2),  # extra empty lines after every line (1) or at random places (2)
@@ -48,7 +49,7 @@ SWITCHES: dict[str, tuple] = {
 }
 # Which switches each format honours (others are ignored, so a strategy can draw them freely).
 FORMAT_SWITCHES = {
-    "txt": ("encoding", "title_form", "text_layout", "merged", "pipe_header", "heading_gap", "blank_lines",
+    "txt": ("encoding", "title_form", "text_layout", "merged", "remark_column", "pipe_header", "heading_gap", "blank_lines",
             "footers", "fullwidth_digits", "blank_zeros", "label_variant"),
     "html": ("encoding", "charset_decl", "title_form", "html_title", "blank_zeros", "t2_split", "js_embed",
              "fullwidth_digits", "label_variant", "html_tables"),
@@ -65,6 +66,7 @@ class Variation:
     html_title: bool = True
     text_layout: str = "word_cells"
     merged: str = "omit"
+    remark_column: bool = False
     pipe_header: bool = False
     heading_gap: bool = True
     blank_lines: int = 0
@@ -145,6 +147,15 @@ def _rows_of(table: SpanTable, merged: str) -> list[list[str]]:
     return [[x for x in row if x is not None] for row in grid]
 
 
+def _with_remarks(rows: list[list[str]], section: str, truth: ReportTruth) -> list[list[str]]:
+    """A trailing 备注 column: its header ends the first row; data rows end in an empty cell or a remark."""
+    rng = random.Random(f"remarks/{truth.agency.slug}/{truth.year}/{section}")
+    out = [rows[0] + ["备注"]]
+    for row in rows[1:]:
+        out.append(row + [rng.choice(["", "", "", "含转办件", "无"])])
+    return out
+
+
 def _is_number(text: str) -> bool:
     return text == "" or text.replace(".", "", 1).replace("-", "", 1).rstrip("元万").isdigit()
 
@@ -195,7 +206,10 @@ def render_text_variant(truth: ReportTruth, v: Variation) -> str:
                 lines += nar.sections[k]
             tables = {"二": t2_tables(truth), "三": [t3_table(truth)], "四": [t4_table(truth)]}.get(k, [])
             for t in tables:
-                lines += _row_lines(_rows_of(t, v.merged), v)
+                rows = _rows_of(t, v.merged)
+                if v.remark_column and k in ("三", "四") and v.text_layout in ("tab_rows", "pipe_rows"):
+                    rows = _with_remarks(rows, k, truth)
+                lines += _row_lines(rows, v)
                 lines.append("")
             if k != "四":
                 lines += nar.sections[k]

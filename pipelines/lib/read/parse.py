@@ -28,6 +28,7 @@ from pipelines.lib.read.extract.text import (
     read_delimited_text,
     read_tabbed_text,
 )
+from pipelines.lib.read.grid import strip_remark_columns
 
 DEFAULT_MAX_BYTES = 50 * 1024 * 1024
 PARSER_VERSION = "2"  # bump to re-parse documents whose sha256 was already processed
@@ -182,7 +183,7 @@ _register_optional_readers()
 def build_report(ext: Extracted, *, source_file: str, sha256: str, fmt: str) -> ParsedReport:
     """Extracted text and grids -> a typed report (template detected from the tables' own labels)."""
     text = clean_text(ext.text)
-    tables = group_tables(ext.grids)
+    tables = group_tables(strip_remark_columns(ext.grids))
     titled = looks_like_report(text) or bool(ext.title_hint and looks_like_report(ext.title_hint))
     if not titled and not tables["T3"]:
         if has_table3_text(text):
