@@ -35,6 +35,8 @@ SWITCHES: dict[str, tuple] = {
     "text_layout": ("word_cells", "tab_rows", "pipe_rows", "space_aligned", "run_together"),
     "merged": ("omit", "repeat"),  # row layouts: a merged cell printed once, or repeated in every slot
     "remark_column": (False, True),  # row layouts: tables 三/四 with a trailing 备注 column (empty or a remark)
+    "sections": ("in_order", "t2_last", "no_t2"),  # row layouts: section 二 after 四, or left out
+    "row_missing": (False, True),  # row layouts: table 三 without its 8.属于行政查询事项 row
     "pipe_header": (False, True),  # pipe rows: a '类别|数据' header row and a '---' rule above each table
     "heading_gap": (True, False),  # an empty line between a section heading and its table
     "blank_lines": (0, 1, 2),  # extra empty lines after every line (1) or at random places (2)
@@ -49,7 +51,8 @@ SWITCHES: dict[str, tuple] = {
 }
 # Which switches each format honours (others are ignored, so a strategy can draw them freely).
 FORMAT_SWITCHES = {
-    "txt": ("encoding", "title_form", "text_layout", "merged", "remark_column", "pipe_header", "heading_gap", "blank_lines",
+    "txt": ("encoding", "title_form", "text_layout", "merged", "remark_column", "sections", "row_missing",
+            "pipe_header", "heading_gap", "blank_lines",
             "footers", "fullwidth_digits", "blank_zeros", "label_variant"),
     "html": ("encoding", "charset_decl", "title_form", "html_title", "blank_zeros", "t2_split", "js_embed",
              "fullwidth_digits", "label_variant", "html_tables"),
@@ -67,6 +70,8 @@ class Variation:
     text_layout: str = "word_cells"
     merged: str = "omit"
     remark_column: bool = False
+    sections: str = "in_order"
+    row_missing: bool = False
     pipe_header: bool = False
     heading_gap: bool = True
     blank_lines: int = 0
@@ -96,6 +101,21 @@ class Variation:
 def random_variation(rng: random.Random, fmt: str) -> Variation:
     v = Variation(**{name: rng.choice(SWITCHES[name]) for name in FORMAT_SWITCHES[fmt]})
     return v
+
+
+_MISSING_ROW_LABEL = "8.属于行政查询事项"
+
+
+def unprinted_rows(fmt: str, v: Variation) -> set[tuple[str, str | None]]:
+    """(table, row_code) the variation leaves out of the document (row_code None: the whole table)."""
+    v = v.for_format(fmt)
+    out: set[tuple[str, str | None]] = set()
+    if fmt == "txt" and v.text_layout != "word_cells":
+        if v.sections == "no_t2":
+            out.add(("T2", None))
+        if v.row_missing:
+            out.add(("T3", "denied_admin_query"))
+    return out
 
 
 def acceptable_refusals(fmt: str, v: Variation) -> set[str]:
@@ -198,7 +218,8 @@ def render_text_variant(truth: ReportTruth, v: Variation) -> str:
     else:
         nar = build_narrative(truth)
         lines = title_lines(truth, v.title_form) + ["", nar.intro]
-        for k in ("一", "二", "三", "四", "五", "六"):
+        order = {"in_order": "一二三四五六", "t2_last": "一三四二五六", "no_t2": "一三四五六"}[v.sections]
+        for k in order:
             lines.append(SECTION_HEADINGS[k])
             if v.heading_gap:
                 lines.append("")
@@ -207,6 +228,8 @@ def render_text_variant(truth: ReportTruth, v: Variation) -> str:
             tables = {"二": t2_tables(truth), "三": [t3_table(truth)], "四": [t4_table(truth)]}.get(k, [])
             for t in tables:
                 rows = _rows_of(t, v.merged)
+                if v.row_missing and k == "三":
+                    rows = [r for r in rows if not any(c.startswith(_MISSING_ROW_LABEL) for c in r)]
                 if v.remark_column and k in ("三", "四") and v.text_layout in ("tab_rows", "pipe_rows"):
                     rows = _with_remarks(rows, k, truth)
                 lines += _row_lines(rows, v)

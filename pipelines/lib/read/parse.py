@@ -214,6 +214,8 @@ def build_report(ext: Extracted, *, source_file: str, sha256: str, fmt: str) -> 
         template = "2021" if split_other or year >= 2021 else "2019"
     warnings = list(ext.warnings) + ident.warnings + list(t3.warnings)
     t2 = interpret_t2(tables["T2"], template)
+    if not tables["T2"]:
+        warnings.append("table 二 (主动公开政府信息情况) not found: the report loads without its facts")
     t4 = interpret_t4(tables["T4"])
     warnings += t2.warnings + t4.warnings
     expected_rows = load_codes().request_rows_for(template, split_other)
