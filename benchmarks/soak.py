@@ -79,7 +79,11 @@ def main() -> int:
                     (args.keep / f"{fmt}-{out.kind}-{doc_seed}.{fmt}").write_bytes(
                         (tmp / f"doc.{fmt}").read_bytes() if (tmp / f"doc.{fmt}").exists() else b"")
             if (i + 1) % 500 == 0:
-                print(f"  {i + 1}/{len(plan)} documents, {time.perf_counter() - t0:.0f}s", file=sys.stderr, flush=True)
+                so_far = "; ".join(f"{f} {c['docs']} docs {c['exact']} exact {c['refused_ok']} refused "
+                                   f"{c['docs'] - c['exact'] - c['refused_ok']} failed {c['cells_wrong']}/{c['cells']} "
+                                   f"cells wrong" for f, c in sorted(stats.items()))
+                print(f"  {i + 1}/{len(plan)} documents, {time.perf_counter() - t0:.0f}s: {so_far}", file=sys.stderr,
+                      flush=True)
     secs = time.perf_counter() - t0
     print(f"soak: {len(plan)} documents in {secs:.0f}s (seed {args.seed})")
     print(f"{'format':>6} {'docs':>6} {'exact':>6} {'refused':>7} {'load%':>7} {'fail':>5} {'cells':>9} {'wrong':>6}  failures")
