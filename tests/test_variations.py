@@ -279,3 +279,18 @@ def test_trailing_remark_column_is_not_read_as_a_value(tmp_path, layout):
     v = Variation(text_layout=layout, remark_column=True, blank_zeros=True)
     assert "备注" in render_variant(_truth(), "txt", v).decode("utf-8")
     _exact(tmp_path, _truth(), "txt", v)
+
+
+def test_no_real_report_is_called_not_a_report():
+    """The guard on the real corpus: every document in it that is a report is loaded or refused for what it is."""
+    from tests.conftest import CORPUS
+
+    if not CORPUS.is_dir():
+        pytest.skip("the shared corpus is not beside this checkout")
+    reasons = {}
+    for path in sorted(CORPUS.iterdir()):
+        result = parse_document(path)
+        if isinstance(result, Quarantined):
+            reasons[path.name] = result.reason
+    assert "not_a_report" not in reasons.values(), reasons
+    assert set(reasons) <= {"manifest.csv", "pingtan-2018.txt", "pingtan-dishui-2013.txt"}, reasons
