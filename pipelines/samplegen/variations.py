@@ -28,7 +28,7 @@ SWITCHES: dict[str, tuple] = {
     "encoding": ("utf-8", "utf-8-sig", "gbk", "gb18030", "utf-16-bom", "utf-16-le", "utf-16-be"),
     "charset_decl": ("match", "none", "stale_gb2312"),  # html: names the codec / no declaration / gb2312 over UTF-8
     # The title: agency on its own line above '20XX年度…', one line, year first, or one line wrapped.
-    "title_form": ("agency_line", "one_line", "year_first", "wrapped_end", "wrapped_mid"),
+    "title_form": ("agency_line", "one_line", "year_first", "wrapped_end", "wrapped_mid", "wrapped_agency"),
     "html_title": (True, False),  # html: the <title> element carries the report title
     # Text layouts (txt): Word's one cell per line, one row per line with tabs or '|', space-aligned,
     # cells run together (crawler renderings).
@@ -140,6 +140,9 @@ def title_lines(truth: ReportTruth, form: str) -> list[str]:
         return [one[:-3], one[-3:]]
     if form == "wrapped_mid":  # wrapped after the year: '…2019年度' / '政府信息公开工作年度报告'
         k = one.index("年度") + 2
+        return [one[:k], one[k:]]
+    if form == "wrapped_agency":  # wrapped inside the agency name: '成都市武侯区' / '市场监督管理局2019年度…'
+        k = max(2, len(truth.agency.name) // 2)
         return [one[:k], one[k:]]
     raise ValueError(form)
 

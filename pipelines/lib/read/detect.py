@@ -15,6 +15,8 @@ _CRAWLER_KEYS = ("标题", "发布时间", "原文链接", "来源", "索引号"
 
 # A body sentence that names the report and its agency: '本年报由宁波市公安局编制', '本报告…'.
 _BODY_PHRASE_RE = re.compile(r"本(?:年度?)?报告?[^。]{0,80}?由\s*([^，。、；\s]{2,40}?)\s*(?:负责)?编制")
+# '结合2019年度宁波市公安局政府信息公开工作实际编制': the year and the agency in the report's own words.
+_BODY_NAMES_RE = re.compile(r"结合\s*(20\d{2})\s*年度?\s*([^，。、；\s]{2,40}?)\s*(?:的)?政府信息公开(?:工作)?实际")
 _BODY_YEAR_RE = re.compile(r"本报告[^。]{0,40}?(20\d{2})\s*年\s*1\s*月\s*1\s*日")
 _FILE_TITLE_RE = re.compile(r"(?P<head>[\u4e00-\u9fff（）()]{2,40}?)\s*(?P<year>20\d{2})\s*年?度?")
 _PAGE_FOOTER_RE = re.compile(r"^[-—–]+\s*\d{1,3}\s*[-—–]+$|^第\s*\d+\s*页(?:\s*[/／共]\s*\d+\s*页?)?$")
@@ -44,11 +46,12 @@ def _head_lines(text: str) -> list[str]:
     return out
 
 
-def _title_candidates(text: str) -> list[str]:
+def _title_candidates(text: str) -> list[tuple[str, str]]:
     """Title strings found in the head of the text, with wrapped title lines joined.
 
     A title may wrap anywhere ('…政府信息公开工作年' / '度报告'), so the lines are searched joined: each
     match is taken from the start of the line it starts on to the end of the title words, across line ends.
+    Each candidate comes with the line above it (a title wrapped inside the agency name starts there).
     """
     lines = [nfkc(ln) for ln in _head_lines(text)]
     joined = "".join(lines)
@@ -65,10 +68,12 @@ def _title_candidates(text: str) -> list[str]:
         line = re.sub(r"^(?:{})\s*[:：]\s*".format("|".join(_CRAWLER_KEYS)), "", line)
         tm = _TITLE_RE.search(line)
         head = line[: tm.start()].strip()
+        above = lines[i - 1] if i > 0 else ""
         if len(_YEAR_RE.sub("", head)) < 2 and i > 0:
             # Agency and year printed on the line(s) above the title word ('宁波市公安局' / '2019年度…').
             head = lines[i - 1] + head
-        out.append(head + line[tm.start(): tm.end()])
+            above = lines[i - 2] if i > 1 else ""
+        out.append((head + line[tm.start(): tm.end()], above))
     return out
 
 
@@ -105,16 +110,23 @@ def identify(text: str, html_title: str | None = None, file_name: str | None = N
         split = _split_title(nfkc(html_title).strip())
         if split:
             found.append(("html_title", split))
-    for cand in _title_candidates(text):
+    body = nfkc(text[:30000])
+    nm = _BODY_NAMES_RE.search(re.sub(r"\s+", "", body))  # prose wraps anywhere in PDFs
+    for cand, above in _title_candidates(text):
         split = _split_title(cand)
         if split:
+            title, agency, year = split
+            if nm and int(nm.group(1)) == year and nm.group(2) == re.sub(r"\s+", "", above) + agency:
+                # The title wrapped inside the agency name ('成都市武侯区' / '市场监督管理局2019年度…'): the body,
+                # naming the whole agency, says where it starts.
+                split = (re.sub(r"\s+", "", above) + title, nm.group(2), year)
             found.append(("title_lines", split))
             break
     signals += [f"{kind}: {split[0]}" for kind, split in found]
-    body = nfkc(text[:30000])
     bm = _BODY_PHRASE_RE.search(body)
-    if bm:
-        signals.append(f"body_phrase: {bm.group(0)[:80]}")
+    for m in (nm, bm):
+        if m:
+            signals.append(f"body_phrase: {m.group(0)[:80]}")
     if found:
         # The HTML <title> first (as before: a page's printed title may sit in chrome), then the title lines.
         kind, (title, agency, year) = found[0]
@@ -126,6 +138,11 @@ def identify(text: str, html_title: str | None = None, file_name: str | None = N
         return Identity(title, agency, year, signals, warnings)
     titled = looks_like_report(text) or bool(html_title and looks_like_report(html_title))
     # No readable title: the body's own phrase and the file name, each flagged.
+    if nm:
+        agency, year = nm.group(2), int(nm.group(1))
+        return Identity(f"{agency}{year}年度政府信息公开工作年度报告", agency, year, signals,
+                        [f"identity: no readable title; agency and year taken from the report's own text "
+                         f"({nm.group(0)[:60]!r})"])
     year_m = _BODY_YEAR_RE.search(body)
     if bm and year_m:
         agency, year = bm.group(1), int(year_m.group(1))
