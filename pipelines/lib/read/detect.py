@@ -21,6 +21,7 @@ _BODY_YEAR_RE = re.compile(r"本报告[^。]{0,40}?(20\d{2})\s*年\s*1\s*月\s*1
 _FILE_TITLE_RE = re.compile(r"(?P<head>[\u4e00-\u9fff（）()]{2,40}?)\s*(?P<year>20\d{2})\s*年?度?")
 _PAGE_FOOTER_RE = re.compile(r"^[-—–]+\s*\d{1,3}\s*[-—–]+$|^第\s*\d+\s*页(?:\s*[/／共]\s*\d+\s*页?)?$")
 _HEAD_LINES = 80
+_BODY_CHARS = 8000
 
 
 @dataclass
@@ -53,8 +54,12 @@ def _title_candidates(text: str) -> list[tuple[str, str]]:
     match is taken from the start of the line it starts on to the end of the title words, across line ends.
     Each candidate comes with the line above it (a title wrapped inside the agency name starts there).
     """
-    lines = [nfkc(ln) for ln in _head_lines(text)]
+    lines = _head_lines(text)
     joined = "".join(lines)
+    if not _TITLE_RE.search(joined):
+        # Title words never need NFKC themselves; the rare head that does is normalised whole.
+        lines = [nfkc(ln) for ln in lines]
+        joined = "".join(lines)
     starts, pos = [], 0
     for ln in lines:
         starts.append(pos)
@@ -73,7 +78,7 @@ def _title_candidates(text: str) -> list[tuple[str, str]]:
             # Agency and year printed on the line(s) above the title word ('宁波市公安局' / '2019年度…').
             head = lines[i - 1] + head
             above = lines[i - 2] if i > 1 else ""
-        out.append((head + line[tm.start(): tm.end()], above))
+        out.append((nfkc(head + line[tm.start(): tm.end()]), nfkc(above)))
     return out
 
 
@@ -110,8 +115,11 @@ def identify(text: str, html_title: str | None = None, file_name: str | None = N
         split = _split_title(nfkc(html_title).strip())
         if split:
             found.append(("html_title", split))
-    body = nfkc(text[:30000])
+    body = text[:_BODY_CHARS]  # the intro that names the report sits near the top
     nm = _BODY_NAMES_RE.search(re.sub(r"\s+", "", body))  # prose wraps anywhere in PDFs
+    if nm is None and not body.isascii():
+        body = nfkc(body)  # full-width digits in the year
+        nm = _BODY_NAMES_RE.search(re.sub(r"\s+", "", body))
     for cand, above in _title_candidates(text):
         split = _split_title(cand)
         if split:
@@ -185,7 +193,7 @@ _T3_ANCHOR_RE = re.compile(r"\s*".join("本年新收政府信息公开申请数�
 
 def has_table3_text(text: str) -> bool:
     """The text carries table 三's first row label (whatever spacing), i.e. it holds the report's table 三."""
-    return _T3_ANCHOR_RE.search(nfkc(text)) is not None
+    return _T3_ANCHOR_RE.search(text) is not None  # the label has no compatibility forms; \s covers U+3000
 
 
 def check_era(text: str, year: int, has_new_tables: bool) -> None:

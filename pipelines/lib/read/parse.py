@@ -27,6 +27,7 @@ from pipelines.lib.read.extract.text import (
     is_tabbed_text,
     read_delimited_text,
     read_tabbed_text,
+    tab_rows_look_broken,
 )
 from pipelines.lib.read.grid import strip_remark_columns
 
@@ -110,6 +111,14 @@ def _table3_complete(ext: Extracted) -> bool:
     return "received_new" in seen and "processed_total" in seen
 
 
+def _has_table3(ext: Extracted) -> bool:
+    for g in ext.grids:
+        for row in g.rows[:12]:  # the header or the first rows name it
+            if any("本年新收" in c.text or "申请人情况" in c.text for c in row):
+                return True
+    return bool(group_tables(ext.grids)["T3"])
+
+
 def _rows_read(ext: Extracted) -> int:
     """How many table rows of 二/三/四 a reading recovers (to choose between two readings of one text)."""
     tables = group_tables(ext.grids)
@@ -130,15 +139,17 @@ def read_text(text: str) -> Extracted:
     if is_tabbed_text(text):
         ext = read_tabbed_text(text)
         # Blank lines are row separators in this format, unless an export put them anywhere (or page
-        # footers split rows): then the rows are cut by their cells. The reading that recovers more rows wins.
-        by_structure = read_tabbed_text(text, rows_by_structure=True)
-        if _rows_read(by_structure) > _rows_read(ext):
-            ext = by_structure
-        if group_tables(ext.grids)["T3"]:
+        # footers split rows): then the rows are also cut by their cells, and the reading that recovers
+        # more rows wins.
+        if tab_rows_look_broken(text):
+            by_structure = read_tabbed_text(text, rows_by_structure=True)
+            if _rows_read(by_structure) > _rows_read(ext):
+                ext = by_structure
+        if _has_table3(ext):
             return ext
     if is_delimited_text(text):
         ext = read_delimited_text(text)
-        if group_tables(ext.grids)["T3"]:
+        if _has_table3(ext):
             return ext
     if not looks_like_report(text) and not has_table3_text(text):
         raise DocumentRejected("detect", "not_a_report",
@@ -153,7 +164,8 @@ def _read_html(data: bytes) -> Extracted:
     decoded = decode_document(data)
     ext = read_html(decoded.text)
     ext.warnings[:0] = decoded.warnings
-    if not group_tables(ext.grids)["T3"] and has_table3_text(ext.text):
+    # No grid wide enough for table 三 (label + seven numbers), yet its rows are in the page text.
+    if not any(len(row) >= 8 for g in ext.grids for row in g.rows[:60]) and has_table3_text(ext.text):
         # Tables laid out as text inside the page (<pre>, <br>-separated rows): read the page text as text.
         try:
             alt = read_text(ext.text)

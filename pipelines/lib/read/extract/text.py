@@ -67,6 +67,34 @@ def read_tabbed_text(text: str, *, rows_by_structure: bool = False) -> Extracted
     return Extracted(text=text, grids=grids)
 
 
+_NUMERIC_START = frozenset("0123456789-.+０１２３４５６７８９－．")
+
+
+def tab_rows_look_broken(text: str) -> bool:
+    """Word save-as-text whose blank lines do not delimit rows: a run of cell lines made only of numbers
+    (or blank cells) that is not table 四's row of fifteen (the rest of a row cut off its label), or a page
+    footer between two cell lines (a row split by a page)."""
+    from pipelines.lib.harmonize.values import looks_numeric
+
+    run: list[str] = []
+    lines = text.split("\n")
+    for i, ln in enumerate(lines + [""]):
+        if ln.startswith("\t"):
+            run.append(ln[1:])
+            continue
+        if run:
+            if len(run) < 15 and all(not c.strip() or c.strip()[0] in _NUMERIC_START for c in run) \
+                    and all(looks_numeric(c) for c in run):
+                return True
+            run = []
+        if ln.strip() and _FOOTER_RE.match(ln.strip(" \u3000")):
+            before = next((x for x in reversed(lines[max(0, i - 3):i]) if x.strip()), "")
+            after = next((x for x in lines[i + 1:i + 4] if x.strip()), "")
+            if before.startswith("\t") and after.startswith("\t"):
+                return True
+    return False
+
+
 def _hand_on_blank_labels(rows: list[list[str]], width: int, looks_numeric) -> None:
     """Table 三 rows hold labels then exactly ``width`` numbers: blank cells after those are the empty
     (merged) label cells that open the next row, so they move there."""
