@@ -73,8 +73,6 @@ def sniff_format(path: Path, head: bytes) -> str:
         return "doc"
     if suffix in OTHER_SUFFIXES:
         return suffix[1:]  # no reader: quarantined as unsupported_format
-    from pipelines.lib.read.decode import looks_binary
-
     if looks_binary(head):
         # Not text: a damaged PDF/DOCX keeps its name's format (its reader says what is wrong).
         return suffix[1:] if suffix in (".pdf", ".docx", ".doc") else "txt"
@@ -97,18 +95,6 @@ def _read_txt(data: bytes) -> Extracted:
     ext = read_text(decoded.text)
     ext.warnings[:0] = decoded.warnings
     return ext
-
-
-def _table3_complete(ext: Extracted) -> bool:
-    """The grids hold a table 三 whose first row and （七）总计 both read."""
-    t3 = group_tables(ext.grids)["T3"]
-    if not t3:
-        return False
-    try:
-        seen = interpret_t3(t3).rows_seen
-    except DocumentRejected:
-        return False
-    return "received_new" in seen and "processed_total" in seen
 
 
 def _has_table3(ext: Extracted) -> bool:
