@@ -228,3 +228,13 @@ def test_bundled_inbox_matches_generator():
     for s in samples:
         assert (inbox / s.file_name).read_bytes() == s.render(), f"{s.file_name} is stale: regenerate data/inbox"
     assert sum(p.stat().st_size for p in inbox.iterdir()) < 1_000_000
+
+
+@pytest.mark.parametrize("count", [90, 150, 400])
+def test_sample_set_of_any_size(count):
+    """More reports than the named agencies have years: made-up sub-agencies carry the rest."""
+    samples = plan_samples(7, count, ["txt", "html"])
+    assert len(samples) == count
+    assert len({s.file_name for s in samples}) == count
+    keys = [(s.truth.agency.name, s.truth.year) for s in samples if not s.truth.revision_of]
+    assert len(keys) == len(set(keys)) == count - 1

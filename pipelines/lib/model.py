@@ -71,11 +71,14 @@ class ParsedReport:
     warnings: list[str] = field(default_factory=list)
     narrative: str = ""
     unresolved: list[UnresolvedRow] = field(default_factory=list)
+    # Which signals named the agency and year ('title_lines: …', 'html_title: …', 'body_phrase: …', 'file_name: …').
+    identity_signals: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict:
         # dataclasses.asdict deep-copies every value recursively: slower than parsing the document.
         out = {name: getattr(self, name) for name in _REPORT_FIELDS}
         out["warnings"] = list(self.warnings)
+        out["identity_signals"] = list(self.identity_signals)
         out["facts"] = [{name: getattr(f, name) for name in _FACT_FIELDS} for f in self.facts]
         out["unresolved"] = [{name: getattr(u, name) for name in _UNRESOLVED_FIELDS} | {"readings": list(u.readings)}
                              for u in self.unresolved]

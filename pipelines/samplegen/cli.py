@@ -17,10 +17,18 @@ import json
 import math
 import random
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from .truth import AGENCIES, ReportTruth, break_arithmetic, break_carry_continuity, generate_truth, revise
+from .truth import (
+    AGENCIES,
+    Agency,
+    ReportTruth,
+    break_arithmetic,
+    break_carry_continuity,
+    generate_truth,
+    revise,
+)
 
 FORMATS = ("txt", "html", "docx", "pdf")
 MAX_YEAR = 2024  # the bundled inbox spans 2019–2024; truths themselves go up to 2025
@@ -38,6 +46,22 @@ class SampleReport:
         return mod.render(self.truth, **self.options)
 
 
+_PLACES = "东西南北中新安平和康宁泰丰华兴盛福寿长永清明光荣春秋山河湖海江溪松柏桃李金玉云龙凤鹤"
+
+
+def extra_agencies(n: int) -> list[Agency]:
+    """The named agencies, then made-up sub-agencies of them ('…东安分局'), until there are ``n``."""
+    out = list(AGENCIES)
+    j = 0
+    while len(out) < n:
+        base = AGENCIES[j % len(AGENCIES)]
+        k = j // len(AGENCIES)
+        place = _PLACES[k % len(_PLACES)] + _PLACES[(k // len(_PLACES)) % len(_PLACES)]
+        out.append(replace(base, name=f"{base.name}{place}分局", slug=f"{base.slug}-{k}"))
+        j += 1
+    return out
+
+
 def plan_samples(seed: int, count: int, formats: list[str]) -> list[SampleReport]:
     """The report set for a seed: ``count`` files, ``count - 1`` distinct agency-years plus one revision."""
     if count < 4:
@@ -47,10 +71,13 @@ def plan_samples(seed: int, count: int, formats: list[str]) -> list[SampleReport
         raise ValueError(f"unknown format(s) {bad}; choose from {', '.join(FORMATS)}")
     rng = random.Random(seed)
     n_base = count - 1
-    n_agencies = min(len(AGENCIES), max(2, round(n_base / 3), math.ceil(n_base / (MAX_YEAR - 2018))))
+    # Each agency has at most one report per year 2019..MAX_YEAR, so a large set needs more agencies than the
+    # named ones: made-up sub-agencies (分局) of them, added only then (small sets stay as they were).
+    n_agencies = max(2, min(len(AGENCIES), round(n_base / 3)), math.ceil(n_base / (MAX_YEAR - 2018)))
+    pool = list(AGENCIES) if n_agencies <= len(AGENCIES) else extra_agencies(n_agencies)
     # A public-security bureau always, since analysts ask about them by sector.
     police = next(a for a in AGENCIES if a.sector == "公安")
-    agencies = [police, *rng.sample([a for a in AGENCIES if a is not police], n_agencies - 1)]
+    agencies = [police, *rng.sample([a for a in pool if a is not police], n_agencies - 1)]
     sizes = [n_base // n_agencies + (1 if i < n_base % n_agencies else 0) for i in range(n_agencies)]
     truths: list[ReportTruth] = []
     for i, (agency, k) in enumerate(zip(agencies, sizes, strict=True)):

@@ -57,11 +57,12 @@ def _add_table(doc, table: SpanTable, width: int) -> None:
             para.add_run(s.text)  # '\n' in a header becomes a line break
 
 
-def build_document(truth: ReportTruth, *, split_t2: bool = False):
+def build_document(truth: ReportTruth, *, split_t2: bool = False, title_lines: list[str] | None = None):
+    """``title_lines``: the title as printed, one paragraph per line (default: agency, then '20XX年度…')."""
     nar = build_narrative(truth)
     doc = Document()
     _set_east_asian_font(doc)
-    for line in (truth.agency.name, f"{truth.year}年度政府信息公开工作年度报告"):
+    for line in title_lines or (truth.agency.name, f"{truth.year}年度政府信息公开工作年度报告"):
         p = doc.add_paragraph()
         p.alignment = WD_ALIGN_PARAGRAPH.CENTER
         run = p.add_run(line)
@@ -92,8 +93,8 @@ def _stable_zip(data: bytes) -> bytes:
     return out.getvalue()
 
 
-def render(truth: ReportTruth, *, split_t2: bool = False) -> bytes:
-    doc = build_document(truth, split_t2=split_t2)
+def render(truth: ReportTruth, *, split_t2: bool = False, title_lines: list[str] | None = None) -> bytes:
+    doc = build_document(truth, split_t2=split_t2, title_lines=title_lines)
     published = datetime(truth.year + 1, 1, 20)
     props = doc.core_properties
     props.title = truth.title

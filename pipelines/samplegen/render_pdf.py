@@ -235,7 +235,8 @@ def _paragraph(pdf: FPDF, text: str, *, size: float = 10.5, bold_center: bool = 
             pdf.cell(TEXT_W, lh, ln, new_x="LMARGIN", new_y="NEXT")
 
 
-def build_pdf(truth: ReportTruth, *, t3_break: bool = True, ruled: bool = True) -> FPDF:
+def build_pdf(truth: ReportTruth, *, t3_break: bool = True, ruled: bool = True,
+              title_lines: list[str] | None = None) -> FPDF:
     """The report as an FPDF document. ``t3_break`` forces table 三 over a page break somewhere inside its
     outcome rows (often through a merged label), besides the breaks that the flow of pages makes.
     ``ruled=False`` prints the tables without any ruling line, as some exports do."""
@@ -249,8 +250,8 @@ def build_pdf(truth: ReportTruth, *, t3_break: bool = True, ruled: bool = True) 
     pdf.set_title(truth.title)
     pdf.set_author(truth.agency.name)
     pdf.add_page()
-    _paragraph(pdf, truth.agency.name, size=16, bold_center=True)
-    _paragraph(pdf, f"{truth.year}年度政府信息公开工作年度报告", size=16, bold_center=True)
+    for line in title_lines or (truth.agency.name, f"{truth.year}年度政府信息公开工作年度报告"):
+        _paragraph(pdf, line, size=16, bold_center=True)
     pdf.ln(3)
     _paragraph(pdf, nar.intro)
     # Label columns of table 三: a narrow first column makes 三、本年度办理结果 stack vertically.
@@ -274,5 +275,6 @@ def build_pdf(truth: ReportTruth, *, t3_break: bool = True, ruled: bool = True) 
     return pdf
 
 
-def render(truth: ReportTruth, *, t3_break: bool = True, ruled: bool = True) -> bytes:
-    return bytes(build_pdf(truth, t3_break=t3_break, ruled=ruled).output())
+def render(truth: ReportTruth, *, t3_break: bool = True, ruled: bool = True,
+           title_lines: list[str] | None = None) -> bytes:
+    return bytes(build_pdf(truth, t3_break=t3_break, ruled=ruled, title_lines=title_lines).output())

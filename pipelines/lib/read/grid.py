@@ -111,3 +111,25 @@ def expand_spans(rows: Sequence[Sequence[SpanCell]], origin: str = "", pages=Non
     out = [line if len(line) == width and None not in line
            else [x if x is not None else empty for x in line] + [empty] * (width - len(line)) for line in slots]
     return Grid(out, list(pages or []), origin)
+
+
+_REMARK_HEADERS = frozenset(("备注", "说明", "备注说明"))
+
+
+def strip_remark_columns(grids: list[Grid]) -> list[Grid]:
+    """Tables with a trailing 备注 (remarks) column, without it.
+
+    The interpreter reads a row's numbers from its right end, so a remark column after 总计 would shift
+    every value one column over. The column is recognised by its header: a 备注 cell that ends its header
+    row; from that row on, the last cell of every row is the remark (empty or text) and is dropped.
+    """
+    out = []
+    for g in grids:
+        start = next((i for i, row in enumerate(g.rows)
+                      if row and "".join(row[-1].text.split()) in _REMARK_HEADERS), None)
+        if start is None:
+            out.append(g)
+            continue
+        rows = g.rows[:start] + [row[:-1] if row else row for row in g.rows[start:]]
+        out.append(Grid(rows, list(g.pages), g.origin))
+    return out

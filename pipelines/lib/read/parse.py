@@ -18,11 +18,18 @@ from pipelines.lib.harmonize.interpret import (
 )
 from pipelines.lib.harmonize.normalize import clean_text
 from pipelines.lib.model import DocumentRejected, ParsedReport, Quarantined
-from pipelines.lib.read.decode import decode_bytes, looks_binary
-from pipelines.lib.read.detect import check_era, find_title, looks_like_report
+from pipelines.lib.read.decode import decode_document, looks_binary
+from pipelines.lib.read.detect import check_era, has_table3_text, identify, looks_like_report
 from pipelines.lib.read.extract import Extracted
 from pipelines.lib.read.extract.html import read_html
-from pipelines.lib.read.extract.text import is_tabbed_text, read_tabbed_text
+from pipelines.lib.read.extract.text import (
+    is_delimited_text,
+    is_tabbed_text,
+    read_delimited_text,
+    read_tabbed_text,
+    tab_rows_look_broken,
+)
+from pipelines.lib.read.grid import strip_remark_columns
 
 DEFAULT_MAX_BYTES = 50 * 1024 * 1024
 PARSER_VERSION = "2"  # bump to re-parse documents whose sha256 was already processed
@@ -41,23 +48,41 @@ OTHER_SUFFIXES = {".csv", ".tsv", ".json", ".xml", ".xls", ".xlsx", ".et", ".wps
                   ".png", ".jpg", ".jpeg", ".gif", ".tif", ".tiff", ".ofd"}
 
 
+def _text_head(head: bytes) -> bytes:
+    """The head as lower-case ASCII-compatible bytes, UTF-16 NULs dropped, for markup sniffing."""
+    if head[:2] in (b"\xff\xfe", b"\xfe\xff") or head[1:400:2].count(0) > 60 or head[0:400:2].count(0) > 60:
+        head = head.replace(b"\x00", b"")
+    return head[:4096].lower()
+
+
+_MARKUP_TAGS = (b"<body", b"<head", b"<meta", b"<p", b"<div", b"<br", b"<span", b"<title", b"<script", b"<tr")
+
+
 def sniff_format(path: Path, head: bytes) -> str:
+    """The format by content first, whatever the file is named; the name decides only between text kinds.
+
+    A TXT report named .pdf, or HTML named .txt, is read as what it is. Bytes that are neither a known
+    binary format nor text keep the name's format, and its reader rejects them with a reason.
+    """
     suffix = path.suffix.lower()
-    if head.startswith(b"%PDF"):
+    if head.startswith(b"%PDF") or (b"%PDF-" in head[:1024] and suffix == ".pdf"):
         return "pdf"
     if head.startswith(b"PK\x03\x04"):
         return "docx" if suffix != ".xlsx" else "xlsx"
     if head.startswith(b"\xd0\xcf\x11\xe0"):
         return "doc"
-    low = head[:4096].lower()
-    if suffix in (".html", ".htm", ".shtml", ".xhtml") or b"<html" in low or b"<table" in low or b"<!doctype" in low:
-        return "html"
-    if suffix in (".md", ".markdown"):
-        return "md"
     if suffix in OTHER_SUFFIXES:
         return suffix[1:]  # no reader: quarantined as unsupported_format
-    if suffix in (".pdf", ".docx", ".doc"):
-        return suffix[1:]  # named so but the bytes say otherwise: the reader will reject it
+    if looks_binary(head):
+        # Not text: a damaged PDF/DOCX keeps its name's format (its reader says what is wrong).
+        return suffix[1:] if suffix in (".pdf", ".docx", ".doc") else "txt"
+    low = _text_head(head)
+    if b"<html" in low or b"<table" in low or b"<!doctype" in low:
+        return "html"
+    if suffix in (".html", ".htm", ".shtml", ".xhtml") and any(t in low for t in _MARKUP_TAGS):
+        return "html"  # a page fragment: markup, but no <html> element
+    if suffix in (".md", ".markdown"):
+        return "md"
     return "txt"
 
 
@@ -66,20 +91,77 @@ READERS: dict[str, Callable[[bytes], Extracted]] = {}
 
 
 def _read_txt(data: bytes) -> Extracted:
-    text = decode_bytes(data)
+    decoded = decode_document(data)
+    ext = read_text(decoded.text)
+    ext.warnings[:0] = decoded.warnings
+    return ext
+
+
+def _has_table3(ext: Extracted) -> bool:
+    for g in ext.grids:
+        for row in g.rows[:12]:  # the header or the first rows name it
+            if any("本年新收" in c.text or "申请人情况" in c.text for c in row):
+                return True
+    return bool(group_tables(ext.grids)["T3"])
+
+
+def _rows_read(ext: Extracted) -> int:
+    """How many table rows of 二/三/四 a reading recovers (to choose between two readings of one text)."""
+    tables = group_tables(ext.grids)
+    try:
+        n = len(interpret_t3(tables["T3"]).rows_seen) + len(interpret_t4(tables["T4"]).rows_seen)
+        template = detect_template_from_t2(tables["T2"])
+        if template:
+            n += len(interpret_t2(tables["T2"], template).rows_seen)
+    except DocumentRejected:
+        return -1
+    return n
+
+
+def read_text(text: str) -> Extracted:
+    """Plain text by its structure: Word's one-cell-per-line save-as-text, rows of delimited cells (tabs,
+    '|'), or cells run together / separated by spaces (crawler renderings); the first whose tables hold a
+    table 三 is taken."""
     if is_tabbed_text(text):
-        return read_tabbed_text(text)
-    if not looks_like_report(text):
+        ext = read_tabbed_text(text)
+        # Blank lines are row separators in this format, unless an export put them anywhere (or page
+        # footers split rows): then the rows are also cut by their cells, and the reading that recovers
+        # more rows wins.
+        if tab_rows_look_broken(text):
+            by_structure = read_tabbed_text(text, rows_by_structure=True)
+            if _rows_read(by_structure) > _rows_read(ext):
+                ext = by_structure
+        if _has_table3(ext):
+            return ext
+    if is_delimited_text(text):
+        ext = read_delimited_text(text)
+        if _has_table3(ext):
+            return ext
+    if not looks_like_report(text) and not has_table3_text(text):
         raise DocumentRejected("detect", "not_a_report",
                                "This text is not a government information-disclosure annual report: it has neither "
-                               "the report title (…政府信息公开工作年度报告) nor its tables.")
+                               "the report title (…政府信息公开工作年度报告) nor its table 三.")
     from pipelines.lib.read.extract import crawler_text  # run-together cells (crawler renderings)
 
     return crawler_text.read_crawler_text(text)
 
 
 def _read_html(data: bytes) -> Extracted:
-    return read_html(decode_bytes(data, html=True))
+    decoded = decode_document(data)
+    ext = read_html(decoded.text)
+    ext.warnings[:0] = decoded.warnings
+    # No grid wide enough for table 三 (label + seven numbers), yet its rows are in the page text.
+    if not any(len(row) >= 8 for g in ext.grids for row in g.rows[:60]) and has_table3_text(ext.text):
+        # Tables laid out as text inside the page (<pre>, <br>-separated rows): read the page text as text.
+        try:
+            alt = read_text(ext.text)
+        except DocumentRejected:
+            return ext
+        if group_tables(alt.grids)["T3"]:
+            alt.title_hint = alt.title_hint or ext.title_hint
+            alt.warnings[:0] = decoded.warnings + ["the page's tables are text, not <table> markup; read as text"]
+            return alt
+    return ext
 
 
 READERS["txt"] = _read_txt
@@ -99,13 +181,22 @@ _register_optional_readers()
 def build_report(ext: Extracted, *, source_file: str, sha256: str, fmt: str) -> ParsedReport:
     """Extracted text and grids -> a typed report (template detected from the tables' own labels)."""
     text = clean_text(ext.text)
-    tables = group_tables(ext.grids)
+    tables = group_tables(strip_remark_columns(ext.grids))
     titled = looks_like_report(text) or bool(ext.title_hint and looks_like_report(ext.title_hint))
     if not titled and not tables["T3"]:
+        if has_table3_text(text):
+            raise DocumentRejected("parse", "tables_unreadable",
+                                   "The text holds table 三's row labels (本年新收政府信息公开申请数量…), but no "
+                                   "table could be rebuilt from them, and there is no report title.")
         raise DocumentRejected("detect", "not_a_report",
                                "This is not a government information-disclosure annual report: it has neither "
                                "the report title (…政府信息公开工作年度报告) nor its table 三.")
-    title, agency, year = find_title(text, ext.title_hint)
+    ident = identify(text, ext.title_hint, source_file)
+    title, agency, year = ident.title, ident.agency, ident.year
+    if not tables["T3"] and has_table3_text(text) and year >= 2019:
+        raise DocumentRejected("parse", "table3_unreadable",
+                               "The report's table 三 is printed (its row 本年新收政府信息公开申请数量 is in the text), "
+                               "but no table with its rows and seven columns of numbers could be rebuilt from it.")
     check_era(text, year, bool(tables["T3"]))
 
     t3 = interpret_t3(tables["T3"])
@@ -119,8 +210,10 @@ def build_report(ext: Extracted, *, source_file: str, sha256: str, fmt: str) -> 
     template = detect_template_from_t2(tables["T2"])
     if template is None:
         template = "2021" if split_other or year >= 2021 else "2019"
-    warnings = list(ext.warnings) + list(t3.warnings)
+    warnings = list(ext.warnings) + ident.warnings + list(t3.warnings)
     t2 = interpret_t2(tables["T2"], template)
+    if not tables["T2"]:
+        warnings.append("table 二 (主动公开政府信息情况) not found: the report loads without its facts")
     t4 = interpret_t4(tables["T4"])
     warnings += t2.warnings + t4.warnings
     expected_rows = load_codes().request_rows_for(template, split_other)
@@ -138,7 +231,7 @@ def build_report(ext: Extracted, *, source_file: str, sha256: str, fmt: str) -> 
     warnings += [f"{u.detail} (See unresolved_rows.)" for u in unresolved]
     return ParsedReport(source_file=source_file, sha256=sha256, format=fmt, agency_name=agency, year=year,
                         template=template, title=title, facts=facts, warnings=warnings, narrative=text[:20000],
-                        unresolved=unresolved)
+                        unresolved=unresolved, identity_signals=ident.signals)
 
 
 def parse_document(path: Path, *, source_file: str | None = None, sha256: str | None = None,

@@ -440,8 +440,9 @@ class _Table2:
     by_narrative: list[str] = field(default_factory=list)  # row codes settled by the prose
 
 
-def _table2(norm: str, end: int, warnings: list[str]) -> _Table2 | None:
-    m = _T2_ANCHOR_RE.search(norm, 0, end if end > 0 else len(norm))
+def _table2(norm: str, end: int, warnings: list[str], start: int = 0) -> _Table2 | None:
+    """Table 二 between ``start`` and ``end`` (end <= 0: to the end of the text)."""
+    m = _T2_ANCHOR_RE.search(norm, start, end if end > 0 else len(norm))
     if m is None:
         return None
     region = norm[m.start(): end if end > 0 else len(norm)]
@@ -530,6 +531,9 @@ def read_crawler_text(text: str) -> Extracted:
     grids: list[Grid] = []
     t3, t3_start, t3_end = _table3(norm, warnings)
     t2 = _table2(norm, t3_start, warnings)
+    if t2 is None and t3 is not None:
+        # Sections out of order: table 二 printed after tables 三/四.
+        t2 = _table2(norm, -1, warnings, start=t3_end)
     t4 = _table4(norm, t3_end, warnings) if t3 is not None else None
     grids = [g for g in (t2.grid if t2 else None, t3, t4) if g is not None]
     if title:

@@ -72,8 +72,10 @@ def read_html(text: str) -> Extracted:
     text = unwrap_embedded_html(text)
     try:
         # lxml.etree's parser, not lxml.html's: its per-element class lookup costs more than the parse.
+        # The text is already decoded (decode.py weighed the bytes and any <meta charset>); the parser is told
+        # its bytes are UTF-8, so a page's own charset declaration is never applied a second time.
         parser = etree.HTMLParser(recover=True, no_network=True, remove_comments=True, remove_pis=True,
-                                  huge_tree=False)
+                                  huge_tree=False, encoding="utf-8")
         doc = etree.fromstring(text.encode("utf-8"), parser)
     except (etree.ParserError, ValueError) as e:
         raise DocumentRejected("read", "unparseable_html", f"The HTML could not be parsed: {e}.") from e

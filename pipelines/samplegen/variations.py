@@ -1,0 +1,370 @@
+"""The variation space: how real agencies print the same report, as independent switches.
+
+Every switch is listed in ``SWITCHES`` (name -> its values, the first being the default). A ``Variation``
+picks one value per switch; ``render_variant`` draws a truth with it. With every switch at its default the
+bytes are exactly what the plain renderers (render_txt/html/docx/pdf) emit, so data/inbox is unchanged.
+docs/variations.md describes each switch and the real documents it comes from
+(/work/shared/research/corpus-variations.md).
+
+``acceptable_refusals`` says which quarantine reasons are a *true* answer for a variation (e.g. cells run
+together with blank cells may be ambiguous): the property test accepts a refusal only with one of them,
+and never ``not_a_report``.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import asdict, dataclass, fields
+
+from .narrative import SECTION_HEADINGS, build_narrative
+from .spans import SpanTable, place, t2_tables, t3_table, t4_table
+from .truth import ReportTruth
+
+FORMATS = ("txt", "html", "docx", "pdf")
+
+# name -> values (the first is the default). Keep in step with docs/variations.md.
+SWITCHES: dict[str, tuple] = {
+    # Bytes (txt, html): the codec, and for HTML what <meta charset> declares.
+    "encoding": ("utf-8", "utf-8-sig", "gbk", "gb18030", "utf-16-bom", "utf-16-le", "utf-16-be"),
+    "charset_decl": ("match", "none", "stale_gb2312"),  # html: names the codec / no declaration / gb2312 over UTF-8
+    # The title: agency on its own line above '20XX年度…', one line, year first, or one line wrapped.
+    "title_form": ("agency_line", "one_line", "year_first", "wrapped_end", "wrapped_mid", "wrapped_agency"),
+    "html_title": (True, False),  # html: the <title> element carries the report title
+    # Text layouts (txt): Word's one cell per line, one row per line with tabs or '|', space-aligned,
+    # cells run together (crawler renderings).
+    "text_layout": ("word_cells", "tab_rows", "pipe_rows", "space_aligned", "run_together"),
+    "merged": ("omit", "repeat"),  # row layouts: a merged cell printed once, or repeated in every slot
+    "remark_column": (False, True),  # row layouts: tables 三/四 with a trailing 备注 column (empty or a remark)
+    "sections": ("in_order", "t2_last", "no_t2"),  # row layouts: section 二 after 四, or left out
+    "row_missing": (False, True),  # row layouts: table 三 without its 8.属于行政查询事项 row
+    "pipe_header": (False, True),  # pipe rows: a '类别|数据' header row and a '---' rule above each table
+    "heading_gap": (True, False),  # an empty line between a section heading and its table
+    "blank_lines": (0, 1, 2),  # extra empty lines after every line (1) or at random places (2)
+    "footers": (False, True),  # page footers ('— 3 —') between table rows (txt)
+    "fullwidth_digits": (False, True),  # numbers printed in full-width digits (１２３)
+    "blank_zeros": (False, True),  # zeros printed as empty cells
+    "t2_split": (False, True),  # table 二 as one table per article-20 item (html, docx)
+    "label_variant": (False, True),  # 规范性文件 for 行政规范性文件, '1、' ordinals, 社会公益 组织
+    "js_embed": (False, True),  # html: the page inside a JavaScript string
+    "html_tables": ("table", "pre_tabs"),  # html: <table> markup, or the tables as tab rows in a <pre> block
+    "pdf_ruled": (True, False),  # pdf: ruled tables, or none (rows from word positions)
+}
+# Which switches each format honours (others are ignored, so a strategy can draw them freely).
+FORMAT_SWITCHES = {
+    "txt": ("encoding", "title_form", "text_layout", "merged", "remark_column", "sections", "row_missing",
+            "pipe_header", "heading_gap", "blank_lines",
+            "footers", "fullwidth_digits", "blank_zeros", "label_variant"),
+    "html": ("encoding", "charset_decl", "title_form", "html_title", "blank_zeros", "t2_split", "js_embed",
+             "fullwidth_digits", "label_variant", "html_tables"),
+    "docx": ("title_form", "blank_zeros", "t2_split"),
+    "pdf": ("title_form", "blank_zeros", "pdf_ruled"),
+}
+
+
+@dataclass(frozen=True)
+class Variation:
+    encoding: str = "utf-8"
+    charset_decl: str = "match"
+    title_form: str = "agency_line"
+    html_title: bool = True
+    text_layout: str = "word_cells"
+    merged: str = "omit"
+    remark_column: bool = False
+    sections: str = "in_order"
+    row_missing: bool = False
+    pipe_header: bool = False
+    heading_gap: bool = True
+    blank_lines: int = 0
+    footers: bool = False
+    fullwidth_digits: bool = False
+    blank_zeros: bool = False
+    t2_split: bool = False
+    label_variant: bool = False
+    js_embed: bool = False
+    html_tables: str = "table"
+    pdf_ruled: bool = True
+
+    def __post_init__(self):
+        for f in fields(self):
+            if getattr(self, f.name) not in SWITCHES[f.name]:
+                raise ValueError(f"{f.name}={getattr(self, f.name)!r}: not one of {SWITCHES[f.name]}")
+
+    def for_format(self, fmt: str) -> Variation:
+        """The same variation with the switches ``fmt`` ignores at their defaults (one canonical form)."""
+        keep = set(FORMAT_SWITCHES[fmt])
+        return Variation(**{k: v for k, v in asdict(self).items() if k in keep})
+
+    def changed(self) -> dict:
+        return {k: v for k, v in asdict(self).items() if v != SWITCHES[k][0]}
+
+
+def random_variation(rng: random.Random, fmt: str) -> Variation:
+    v = Variation(**{name: rng.choice(SWITCHES[name]) for name in FORMAT_SWITCHES[fmt]})
+    return v
+
+
+_MISSING_ROW_LABEL = "8.属于行政查询事项"
+
+
+def unprinted_rows(fmt: str, v: Variation) -> set[tuple[str, str | None]]:
+    """(table, row_code) the variation leaves out of the document (row_code None: the whole table)."""
+    v = v.for_format(fmt)
+    out: set[tuple[str, str | None]] = set()
+    if fmt == "txt" and v.text_layout != "word_cells":
+        if v.sections == "no_t2":
+            out.add(("T2", None))
+        if v.row_missing:
+            out.add(("T3", "denied_admin_query"))
+    return out
+
+
+def acceptable_refusals(fmt: str, v: Variation) -> set[str]:
+    """Quarantine reasons that are the truth about a document of this variation (none: it must load)."""
+    if fmt == "txt" and v.text_layout in ("space_aligned", "run_together"):
+        # Cells without hard separators: only the arithmetic tells them apart, and not always.
+        return {"ambiguous_cells", "unreadable_cell"}
+    return set()
+
+
+# --------------------------------------------------------------------------- titles
+
+def title_lines(truth: ReportTruth, form: str) -> list[str]:
+    one = truth.title
+    if form == "agency_line":
+        return [truth.agency.name, f"{truth.year}年度政府信息公开工作年度报告"]
+    if form == "one_line":
+        return [one]
+    if form == "year_first":
+        return [f"{truth.year}年{truth.agency.name}政府信息公开工作年度报告"]
+    if form == "wrapped_end":  # '…政府信息公开工作年' / '度报告'
+        return [one[:-3], one[-3:]]
+    if form == "wrapped_mid":  # wrapped after the year: '…2019年度' / '政府信息公开工作年度报告'
+        k = one.index("年度") + 2
+        return [one[:k], one[k:]]
+    if form == "wrapped_agency":  # wrapped inside the agency name: '成都市武侯区' / '市场监督管理局2019年度…'
+        k = max(2, len(truth.agency.name) // 2)
+        return [one[:k], one[k:]]
+    raise ValueError(form)
+
+
+# --------------------------------------------------------------------------- text
+
+_FULLWIDTH = str.maketrans("0123456789.-", "０１２３４５６７８９．－")
+_LABEL_VARIANTS = (("行政规范性文件", "规范性文件"), ("社会公益组织", "社会公益 组织"))
+
+
+def _rows_of(table: SpanTable, merged: str) -> list[list[str]]:
+    """A spanning table as rows of cell texts: a merged cell once (``omit``) or in every slot (``repeat``).
+
+    Only label and header cells are repeated: a number spanning columns (table 二's one-value items) is
+    printed once, since a repeated number cannot be told from a longer one once cells run together."""
+    placed = place(table)
+    n_rows = max(r + s.rowspan for r, _c, s in placed)
+    width = max(c + s.colspan for _r, c, s in placed)
+    grid: list[list[str | None]] = [[None] * width for _ in range(n_rows)]
+    for r, c, s in placed:
+        for dr in range(s.rowspan):
+            for dc in range(s.colspan):
+                if (dr == 0 and dc == 0) or (merged == "repeat" and not _is_number(s.text)):
+                    grid[r + dr][c + dc] = s.text.replace("\n", "")
+    return [[x for x in row if x is not None] for row in grid]
+
+
+def _with_remarks(rows: list[list[str]], section: str, truth: ReportTruth) -> list[list[str]]:
+    """A trailing 备注 column: its header ends the first row; data rows end in an empty cell or a remark."""
+    rng = random.Random(f"remarks/{truth.agency.slug}/{truth.year}/{section}")
+    out = [rows[0] + ["备注"]]
+    for row in rows[1:]:
+        out.append(row + [rng.choice(["", "", "", "含转办件", "无"])])
+    return out
+
+
+def _is_number(text: str) -> bool:
+    return text == "" or text.replace(".", "", 1).replace("-", "", 1).rstrip("元万").isdigit()
+
+
+def _format_row(cells: list[str], layout: str, widths: list[int] | None = None) -> str:
+    if layout == "tab_rows":
+        return "\t".join(cells)
+    if layout == "pipe_rows":
+        return "| " + " | ".join(cells) + " |"
+    if layout == "space_aligned":
+        return "  ".join(c.ljust(w) for c, w in zip(cells, widths or [0] * len(cells), strict=False)).rstrip()
+    if layout == "run_together":
+        return "".join(cells)
+    raise ValueError(layout)
+
+
+def _row_lines(rows: list[list[str]], v: Variation) -> list[str]:
+    if v.text_layout == "run_together":
+        return [_format_row(r, "run_together") for r in rows]
+    widths = [max((len(r[i]) for r in rows if i < len(r)), default=0) for i in range(max(map(len, rows)))]
+    out = []
+    if v.text_layout == "pipe_rows" and v.pipe_header:
+        out += ["| 类别 | 数据 |", "| --- | --- |"]
+    out += [_format_row(r, v.text_layout, widths) for r in rows]
+    return out
+
+
+def render_text_variant(truth: ReportTruth, v: Variation) -> str:
+    """The report as plain text in the variation's layout (word_cells with default switches = render_txt)."""
+    from . import render_txt
+
+    if v.text_layout == "word_cells":
+        text = render_txt.render_text(truth)
+        head = "\n".join(title_lines(truth, "agency_line")) + "\n"
+        text = "\n".join(title_lines(truth, v.title_form)) + "\n" + text[len(head):]
+        if not v.heading_gap:
+            text = text.replace(SECTION_HEADINGS["四"] + "\n", SECTION_HEADINGS["四"] + "\n", 1)
+            # Table 四's first row follows its section's prose with no empty line between them.
+            text = text.replace("\n\n\t行政复议\n", "\n\t行政复议\n", 1)
+    else:
+        nar = build_narrative(truth)
+        lines = title_lines(truth, v.title_form) + ["", nar.intro]
+        order = {"in_order": "一二三四五六", "t2_last": "一三四二五六", "no_t2": "一三四五六"}[v.sections]
+        for k in order:
+            lines.append(SECTION_HEADINGS[k])
+            if v.heading_gap:
+                lines.append("")
+            if k == "四":
+                lines += nar.sections[k]
+            tables = {"二": t2_tables(truth), "三": [t3_table(truth)], "四": [t4_table(truth)]}.get(k, [])
+            for t in tables:
+                rows = _rows_of(t, v.merged)
+                if v.row_missing and k == "三":
+                    rows = [r for r in rows if not any(c.startswith(_MISSING_ROW_LABEL) for c in r)]
+                if v.remark_column and k in ("三", "四") and v.text_layout in ("tab_rows", "pipe_rows"):
+                    rows = _with_remarks(rows, k, truth)
+                lines += _row_lines(rows, v)
+                lines.append("")
+            if k != "四":
+                lines += nar.sections[k]
+            lines.append("")
+        lines += [truth.agency.name, f"{truth.year + 1}年1月{random.Random(truth.agency.slug).randint(10, 31)}日"]
+        text = "\n".join(lines) + "\n"
+    return _text_noise(text, truth, v)
+
+
+def _text_noise(text: str, truth: ReportTruth, v: Variation) -> str:
+    rng = random.Random(f"noise/{truth.agency.slug}/{truth.year}/{sorted(v.changed().items())}")
+    if v.label_variant:
+        for a, b in _LABEL_VARIANTS:
+            text = text.replace(a, b)
+        text = text.replace("1.属于国家秘密", "1、属于国家秘密")
+    lines = text.split("\n")
+    if v.footers:
+        # Page footers between table rows, as a PDF -> text conversion leaves them.
+        page = 1
+        out = []
+        for i, ln in enumerate(lines):
+            out.append(ln)
+            if i and i % 37 == 0:
+                page += 1
+                out += ["", f"— {page} —", ""]
+        lines = out
+    if v.blank_lines == 1:
+        lines = [x for ln in lines for x in (ln, "")]
+    elif v.blank_lines == 2:
+        lines = [x for ln in lines for x in ((ln, "") if rng.random() < 0.3 else (ln,))]
+    text = "\n".join(lines)
+    if v.fullwidth_digits:
+        text = _fullwidth_numbers(text, truth)
+    return text
+
+
+def _fullwidth_numbers(text: str, truth: ReportTruth) -> str:
+    # Only table and prose digits, not the year in the title (a title year in full width is another switch).
+    head, sep, body = text.partition("\n\n")
+    return head + sep + body.translate(_FULLWIDTH)
+
+
+# --------------------------------------------------------------------------- bytes
+
+def encode(text: str, encoding: str) -> bytes:
+    if encoding == "utf-16-bom":
+        return text.encode("utf-16")  # with BOM, platform order
+    if encoding in ("utf-16-le", "utf-16-be", "utf-8", "utf-8-sig", "gbk", "gb18030"):
+        return text.encode(encoding)
+    raise ValueError(encoding)
+
+
+_DECL_NAME = {"utf-8": "utf-8", "utf-8-sig": "utf-8", "gbk": "gbk", "gb18030": "gb18030", "utf-16-bom": "utf-16",
+              "utf-16-le": "utf-16le", "utf-16-be": "utf-16be"}
+
+
+def render_html_variant(truth: ReportTruth, v: Variation) -> bytes:
+    from . import render_html
+
+    if v.js_embed:
+        page = render_html.render_js_embedded(truth, split_t2=v.t2_split, year_first=True)
+    else:
+        page = render_html.render_page(truth, split_t2=v.t2_split, year_first=True)
+    default_title = f"{truth.year}年{truth.agency.name}政府信息公开工作年度报告"
+    if v.title_form != "agency_line" or not v.html_title:
+        import html as htmllib
+
+        esc = htmllib.escape(default_title)
+        if not v.js_embed:
+            body_title = "<br />".join(htmllib.escape(x) for x in title_lines(truth, v.title_form))
+            page = page.replace(f"<p style='text-align: center;font-weight: bold;'>{esc}</p>",
+                                f"<p style='text-align: center;font-weight: bold;'>{body_title}</p>", 1)
+        if not v.html_title:
+            page = page.replace(f"<title>{esc}</title>", "<title>政府信息公开</title>", 1)
+    if v.html_tables == "pre_tabs" and not v.js_embed:
+        import html as htmllib
+        import re
+
+        tables = [*t2_tables(truth, split=v.t2_split), t3_table(truth), t4_table(truth)]
+        texts = iter("<pre>" + htmllib.escape("\n".join("\t".join(r) for r in _rows_of(t, "omit"))) + "</pre>"
+                     for t in tables)
+        page = re.sub(r"<table.*?</table>", lambda _m: next(texts), page, flags=re.S)
+    if v.fullwidth_digits or v.label_variant:
+        head, sep, body = page.partition("<body>")
+        if v.label_variant:
+            for a, b in _LABEL_VARIANTS:
+                body = body.replace(a, b)
+        if v.fullwidth_digits and not v.js_embed:
+            body = _fullwidth_cells(body)
+        page = head + sep + body
+    if v.charset_decl != "match" or v.encoding != "utf-8":
+        decl = {"match": _DECL_NAME[v.encoding], "none": None, "stale_gb2312": "gb2312"}[v.charset_decl]
+        if v.charset_decl == "stale_gb2312" and v.encoding not in ("utf-8", "utf-8-sig"):
+            decl = _DECL_NAME[v.encoding]  # a stale gb2312 label only arises over re-encoded UTF-8
+        new_meta = f'<meta http-equiv="Content-Type" content="text/html; charset={decl}">' if decl else ""
+        page = page.replace('<meta charset="utf-8">', new_meta, 1)
+    return encode(page, v.encoding)
+
+
+def _fullwidth_cells(body: str) -> str:
+    import re
+
+    # Digits inside table cells only: '<p align="center">12</p>'.
+    return re.sub(r'(<p align="center">)([0-9.\-]+)(</p>)', lambda m: m.group(1) + m.group(2).translate(_FULLWIDTH)
+                  + m.group(3), body)
+
+
+def render_variant(truth: ReportTruth, fmt: str, v: Variation) -> bytes:
+    """The truth as a document of ``fmt`` drawn with variation ``v`` (switches ``fmt`` ignores are ignored)."""
+    v = v.for_format(fmt)
+    if v.blank_zeros != truth.blank_zeros:
+        from dataclasses import replace
+
+        truth = replace(truth, blank_zeros=v.blank_zeros)
+    if fmt == "txt":
+        text = render_text_variant(truth, v)
+        return encode(text, v.encoding)
+    if fmt == "html":
+        return render_html_variant(truth, v)
+    if fmt == "docx":
+        from . import render_docx
+
+        return render_docx.render(truth, split_t2=v.t2_split, title_lines=title_lines(truth, v.title_form))
+    if fmt == "pdf":
+        from . import render_pdf
+
+        return render_pdf.render(truth, ruled=v.pdf_ruled, title_lines=title_lines(truth, v.title_form))
+    raise ValueError(fmt)
+
+
+__all__ = ["FORMATS", "SWITCHES", "FORMAT_SWITCHES", "Variation", "random_variation", "acceptable_refusals",
+           "render_variant", "title_lines"]
