@@ -14,8 +14,10 @@ import os
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import pandas as pd
+if TYPE_CHECKING:  # pandas (~1 s to import) only where a suite is judged
+    import pandas as pd
 
 EXPECTATIONS_DIR = Path(__file__).resolve().parents[3] / "expectations"
 
@@ -80,6 +82,8 @@ def run_suite(suite: dict, frame: pd.DataFrame | dict[str, pd.DataFrame],
     Returns, per expectation, the positions (in the concatenated frame, index reset) of failing rows.
     A session made with ``docs_dir`` also renders GX Data Docs there.
     """
+    import pandas as pd
+
     if isinstance(frame, dict):
         parts = [f.assign(rule_id=rule) for rule, f in frame.items() if f is not None and not f.empty]
         frame = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame({"rule_id": []})

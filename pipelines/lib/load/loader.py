@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import json
+import contextlib
 import os
 import time
 from collections.abc import Callable
@@ -11,12 +11,14 @@ from pathlib import Path
 
 import duckdb
 import polars as pl
+import pyarrow as pa
 
 from pipelines.lib.harmonize.agencies import resolve_agency
-from pipelines.lib.harmonize.facts import facts_frame
+from pipelines.lib.harmonize.facts import UnknownCode, code_domain
 from pipelines.lib.load.connection import now
 from pipelines.lib.model import ParsedReport, Quarantined
 from pipelines.lib.read.parse import PARSER_VERSION
+from pipelines.lib.read.staging import Staging, results_table
 
 Progress = Callable[[str], None]
 
@@ -38,67 +40,92 @@ _HISTORY_SCHEMA = {
     "sha256": pl.String, "parse_warnings": pl.List(pl.String), "narrative": pl.String, "loaded_at": pl.Datetime("us"),
 }
 
-_UNRESOLVED_SCHEMA = {
-    "report_id": pl.String, "table_no": pl.String, "row_code": pl.String, "row_label": pl.String,
-    "printed": pl.String, "reason": pl.String, "detail": pl.String, "readings": pl.List(pl.String),
-    "source_file": pl.String,
-}
-
 def load_report(con: duckdb.DuckDBPyConnection, rep: ParsedReport) -> str:
     """Insert one report and all its facts in one transaction: never half a report."""
     return load_reports(con, [rep])[0]
 
 def load_reports(con: duckdb.DuckDBPyConnection, reps: list[ParsedReport]) -> list[str]:
-    """Insert reports with all their facts in ONE transaction: all of them or none, never half a report.
+    """Insert reports with all their facts in ONE transaction: all of them or none, never half a report."""
+    return load_staged_set(con, results_table(reps)) if reps else []
 
-    Set-wise (a handful of statements per batch, not per report): per-report statements cost ~10 ms
-    each, as every DELETE scans the facts table, which at 10^5 reports is hours.
+# Facts and unresolved rows come out of the staged records' nested lists inside DuckDB (set-wise, no
+# Python object per fact).
+_FACTS_SQL = """
+SELECT report_id, f."table" AS table_no, f.item, f.row_code, f.col_code, f.value, f.printed, f.blank,
+       f.row_label, f.col_label, f.page, f.inferred, f.derived, f.unit_factor, source_file, f.inferred_how
+FROM (SELECT 'r' || substr(sha256, 1, 15) AS report_id, source_file, unnest(facts) AS f FROM _staged_set)
+"""
+_UNRESOLVED_SQL = """
+SELECT report_id, u."table" AS table_no, u.row_code, u.row_label, u.printed, u.reason, u.detail, u.readings,
+       source_file
+FROM (SELECT 'r' || substr(sha256, 1, 15) AS report_id, source_file, unnest(unresolved) AS u FROM _staged_set)
+"""
+_UNKNOWN_CODES_SQL = """
+SELECT report_id, table_no, item, row_code, col_code FROM _incoming_facts f
+WHERE NOT EXISTS (SELECT 1 FROM _code_domain d WHERE d.table_no = f.table_no AND d.row_code = f.row_code
+                  AND d.col_code = f.col_code AND d.item IS NOT DISTINCT FROM f.item)
+LIMIT 5
+"""
+
+def _history_frame(table: pa.Table, ids: list[str], ts) -> pl.DataFrame:
+    names = table.column("agency_name").to_pylist()
+    agencies = [resolve_agency(n) for n in names]
+    cols = {c: table.column(c).to_pylist() for c in
+            ("year", "template", "title", "format", "source_file", "sha256", "warnings", "narrative")}
+    return pl.DataFrame({
+        "report_id": ids, "agency_id": [a.agency_id for a in agencies], "agency_name": names,
+        "region_name": [a.region_name for a in agencies], "adcode": [a.adcode for a in agencies],
+        "admin_level": [a.admin_level for a in agencies], "sector": [a.sector for a in agencies],
+        **{c: cols[c] for c in ("year", "template", "title", "format", "source_file", "sha256")},
+        "parse_warnings": cols["warnings"], "narrative": cols["narrative"], "loaded_at": [ts] * len(ids),
+    }, schema=_HISTORY_SCHEMA)
+
+def load_staged_set(con: duckdb.DuckDBPyConnection, table: pa.Table) -> list[str]:
+    """Insert staged report records (one Arrow row each) with all their facts in ONE transaction.
+
+    Set-wise (a handful of statements per set, not per report): per-report statements cost ~10 ms each,
+    as every DELETE scans the facts table, which at 10^5 reports is hours. Raises UnknownCode (nothing
+    written) if a fact's codes are outside codes.yaml.
     """
-    if not reps:
+    if table.num_rows == 0:
         return []
-    ids = [report_id_for(rep.sha256) for rep in reps]
+    ids = [report_id_for(sha) for sha in table.column("sha256").to_pylist()]
     if len(set(ids)) != len(ids):
         raise ValueError("a load batch holds the same document twice")
-    facts = facts_frame(list(zip(reps, ids, strict=True)))
-    ts = now()
-    history = []
-    for rep, report_id in zip(reps, ids, strict=True):
-        agency = resolve_agency(rep.agency_name)
-        history.append({
-            "report_id": report_id, "agency_id": agency.agency_id, "agency_name": rep.agency_name,
-            "region_name": agency.region_name, "adcode": agency.adcode, "admin_level": agency.admin_level,
-            "sector": agency.sector, "year": rep.year, "template": rep.template, "title": rep.title,
-            "format": rep.format, "source_file": rep.source_file, "sha256": rep.sha256,
-            "parse_warnings": rep.warnings, "narrative": rep.narrative, "loaded_at": ts})
-    history_frame = pl.DataFrame(history, schema=_HISTORY_SCHEMA)
-    unresolved = pl.DataFrame(
-        [{"report_id": report_id, "table_no": u.table, "row_code": u.row_code, "row_label": u.row_label,
-          "printed": u.printed, "reason": u.reason, "detail": u.detail, "readings": u.readings,
-          "source_file": rep.source_file}
-         for rep, report_id in zip(reps, ids, strict=True) for u in rep.unresolved], schema=_UNRESOLVED_SCHEMA)
-    con.execute("BEGIN")
+    history = _history_frame(table, ids, now())
+    con.register("_staged_set", table)
+    con.register("_code_domain", code_domain())
     try:
-        # Load order is acceptance order: the newest accepted version of an agency-year wins.
-        seqs = sorted(v for (v,) in con.execute("SELECT nextval('accepted_seq') FROM range(?)", [len(reps)]).fetchall())
-        con.register("_incoming_reports", history_frame.with_columns(pl.Series("accepted_seq", seqs, pl.Int64)))
+        facts = con.sql(_FACTS_SQL).to_arrow_table()
+        unresolved = con.sql(_UNRESOLVED_SQL).to_arrow_table()
         con.register("_incoming_facts", facts)
-        con.register("_incoming_unresolved", unresolved)
-        for table in ("facts", "unresolved_rows", "report_history"):
-            con.execute(f"DELETE FROM {table} WHERE report_id IN (SELECT report_id FROM _incoming_reports)")
-        con.execute("INSERT INTO report_history BY NAME SELECT * FROM _incoming_reports")
-        con.execute("INSERT INTO facts BY NAME SELECT * FROM _incoming_facts")
-        con.execute("INSERT INTO unresolved_rows BY NAME SELECT * FROM _incoming_unresolved")
-        con.execute("DELETE FROM quarantine WHERE sha256 IN (SELECT sha256 FROM _incoming_reports)")
-        con.execute("UPDATE documents SET status = 'loaded', parser_version = ?, report_id = i.report_id "
-                    "FROM _incoming_reports i WHERE documents.sha256 = i.sha256", [PARSER_VERSION])
-        _test_pause_before_commit()
-        con.execute("COMMIT")
-    except Exception:
-        con.execute("ROLLBACK")
-        raise
+        unknown = con.execute(_UNKNOWN_CODES_SQL).fetchall()
+        if unknown:
+            raise UnknownCode(f"codes outside codes.yaml: {unknown}")
+        con.execute("BEGIN")
+        try:
+            # Load order is acceptance order: the newest accepted version of an agency-year wins.
+            seqs = sorted(v for (v,) in con.execute("SELECT nextval('accepted_seq') FROM range(?)",
+                                                    [len(ids)]).fetchall())
+            con.register("_incoming_reports", history.with_columns(pl.Series("accepted_seq", seqs, pl.Int64)))
+            con.register("_incoming_unresolved", unresolved)
+            for t in ("facts", "unresolved_rows", "report_history"):
+                con.execute(f"DELETE FROM {t} WHERE report_id IN (SELECT report_id FROM _incoming_reports)")
+            con.execute("INSERT INTO report_history BY NAME SELECT * FROM _incoming_reports")
+            con.execute("INSERT INTO facts BY NAME SELECT * FROM _incoming_facts")
+            con.execute("INSERT INTO unresolved_rows BY NAME SELECT * FROM _incoming_unresolved")
+            con.execute("DELETE FROM quarantine WHERE sha256 IN (SELECT sha256 FROM _incoming_reports)")
+            con.execute("UPDATE documents SET status = 'loaded', parser_version = ?, report_id = i.report_id "
+                        "FROM _incoming_reports i WHERE documents.sha256 = i.sha256", [PARSER_VERSION])
+            _test_pause_before_commit()
+            con.execute("COMMIT")
+        except Exception:
+            con.execute("ROLLBACK")
+            raise
     finally:
-        for name in ("_incoming_reports", "_incoming_facts", "_incoming_unresolved"):
-            con.unregister(name)
+        for name in ("_staged_set", "_code_domain", "_incoming_facts", "_incoming_reports", "_incoming_unresolved"):
+            with contextlib.suppress(Exception):
+                con.unregister(name)
     return ids
 
 def quarantine_document(con: duckdb.DuckDBPyConnection, q: Quarantined) -> None:
@@ -125,48 +152,44 @@ class LoadStats:
 
 LOAD_BATCH = 500  # reports per load transaction: set-wise statements, one commit per batch
 
-def load_staged(con: duckdb.DuckDBPyConnection, items: list[tuple[str, str]], staging: Path,
+def load_staged(con: duckdb.DuckDBPyConnection, items: list[tuple[str, str]], staging: Path | str | Staging,
                 progress: Progress | None = None, batch_size: int = LOAD_BATCH) -> LoadStats:
     """Load staged results in transactions of up to ``batch_size`` reports (all of a batch or none of it).
 
-    If a batch fails, its reports are loaded one by one, so only the report that cannot be loaded is
-    quarantined (stage ``load``) and the others go in.
+    Each set of staged records is read as one Arrow table and handed to DuckDB whole. If a batch fails,
+    its reports are loaded one by one, so only the report that cannot be loaded is quarantined (stage
+    ``load``) and the others go in. A document with no readable staged result (not parsed yet, or its
+    staged file was torn) stays pending and is parsed again by the next run.
     """
+    staging = staging if isinstance(staging, Staging) else Staging(staging)
     stats = LoadStats()
-    batch: list[ParsedReport] = []
-
-    def flush() -> None:
-        if not batch:
-            return
+    for start in range(0, len(items), batch_size):
+        chunk = items[start: start + batch_size]
+        table, _missing = staging.read_many([sha for sha, _ in chunk])
+        if table.num_rows == 0:
+            continue
+        rel_of = dict(chunk)  # the inbox path now, not the one the document had when it was parsed
+        table = table.set_column(table.schema.get_field_index("source_file"), "source_file",
+                                 pa.array([rel_of[s] for s in table.column("sha256").to_pylist()], pa.string()))
+        kinds = table.column("kind").to_pylist()
+        reports = table.filter(pa.array([k == "report" for k in kinds]))
+        for row in table.filter(pa.array([k != "report" for k in kinds])).select(
+                ["source_file", "sha256", "stage", "reason", "detail"]).to_pylist():
+            quarantine_document(con, Quarantined(**row))
+            stats.quarantined.append((row["source_file"], row["reason"]))
         try:
-            stats.loaded.extend(load_reports(con, batch))
+            stats.loaded.extend(load_staged_set(con, reports))
         except Exception:  # noqa: BLE001 - find the report that broke the batch
-            for rep in batch:
+            for k in range(reports.num_rows):
+                one = reports.slice(k, 1)
                 try:
-                    stats.loaded.extend(load_reports(con, [rep]))
+                    stats.loaded.extend(load_staged_set(con, one))
                 except Exception as e:  # noqa: BLE001 - a report that cannot be loaded is quarantined, not fatal
-                    q = Quarantined(rep.source_file, rep.sha256, "load", "load_failed",
+                    rel, sha = one.column("source_file")[0].as_py(), one.column("sha256")[0].as_py()
+                    q = Quarantined(rel, sha, "load", "load_failed",
                                     f"The report was read but could not be loaded ({type(e).__name__}: {str(e)[:200]}).")
                     quarantine_document(con, q)
-                    stats.quarantined.append((rep.source_file, q.reason))
-        batch.clear()
-
-    for i, (sha, rel) in enumerate(items, 1):
-        staged = staging / f"{sha}.json"
-        if not staged.exists():
-            continue  # not parsed (e.g. parsing was interrupted): stays pending for the next run
-        payload = json.loads(staged.read_text(encoding="utf-8"))
-        if payload["kind"] == "report":
-            rep = ParsedReport.from_dict(payload["result"])
-            rep.source_file = rel
-            batch.append(rep)
-            if len(batch) >= batch_size:
-                flush()
-        else:
-            q = Quarantined(**payload["result"])
-            quarantine_document(con, Quarantined(rel, q.sha256 or sha, q.stage, q.reason, q.detail))
-            stats.quarantined.append((rel, q.reason))
-        if progress and (i % 1000 == 0 or i == len(items)):
-            progress(f"read {i}/{len(items)} staged results")
-    flush()
+                    stats.quarantined.append((rel, q.reason))
+        if progress:
+            progress(f"read {min(start + batch_size, len(items))}/{len(items)} staged results")
     return stats

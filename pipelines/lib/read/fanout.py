@@ -2,13 +2,13 @@
 
 A few long-lived worker processes serve many documents (the normal case pays no spawn per document); a
 document that makes a reader spin, or crashes it, is quarantined and the run goes on. Results are staged
-as files named by content hash, so a crash between parse and load loses nothing and re-parses nothing.
+(``staging.py``: Arrow, by content hash, at a path or URL) so a crash between parse and load loses nothing
+and re-parses nothing, and parse steps on other machines write where the single loader reads.
 """
 
 from __future__ import annotations
 
 import contextlib
-import json
 import multiprocessing as mp
 import os
 import sys
@@ -20,7 +20,8 @@ from multiprocessing.connection import Connection, wait
 from pathlib import Path
 
 from pipelines.lib.model import ParsedReport, Quarantined
-from pipelines.lib.read.parse import DEFAULT_MAX_BYTES, PARSER_VERSION, parse_document
+from pipelines.lib.read.parse import DEFAULT_MAX_BYTES, parse_document
+from pipelines.lib.read.staging import Staging
 
 Progress = Callable[[str], None]
 ParseFn = Callable[..., ParsedReport | Quarantined]
@@ -36,20 +37,17 @@ def staging_dir(warehouse: Path) -> Path:
 
     return runtime_dir(warehouse) / "staging"
 
+def staging_url(warehouse: Path, url: str | None = None) -> str:
+    """Where parse results are staged: ``url``, else GONGKAI_STAGING_URL (a shared path or ``s3://...``, so
+    workers on other machines write where the loader reads), else ``<warehouse>.gongkai/staging``."""
+    return url or os.environ.get("GONGKAI_STAGING_URL") or str(staging_dir(warehouse))
+
 def batches(items: list[tuple[str, str]], size: int) -> list[list[tuple[str, str]]]:
     """Coarse batches of pending documents, one parse step each. Nothing pending: no batch at all."""
     size = max(1, size)
     return [items[i: i + size] for i in range(0, len(items), size)]
 
-Task = tuple[str, str, str, str, int]  # sha256, path relative to the inbox, inbox, staging dir, max bytes
-
-def _stage(target: Path, result: ParsedReport | Quarantined) -> str:
-    kind = "report" if isinstance(result, ParsedReport) else "quarantine"
-    payload = {"kind": kind, "parser_version": PARSER_VERSION, "result": result.to_dict()}
-    tmp = target.with_suffix(f".{os.getpid()}.tmp")
-    tmp.write_text(json.dumps(payload, ensure_ascii=False), encoding="utf-8")
-    tmp.replace(target)  # atomic: a reader never sees half a file
-    return kind
+Task = tuple[str, str, str, str, int]  # sha256, path relative to the inbox, inbox, staging URL, max bytes
 
 def _parse_one(task: Task, parse: ParseFn = parse_document) -> tuple[str, str]:
     sha, rel, inbox, out_dir, max_bytes = task
@@ -59,7 +57,7 @@ def _parse_one(task: Task, parse: ParseFn = parse_document) -> tuple[str, str]:
             rel, sha, "read", "file_vanished", "The file disappeared from the inbox before it was read.")
     else:
         result = parse(path, source_file=rel, sha256=sha, max_bytes=max_bytes)
-    return sha, _stage(Path(out_dir) / f"{sha}.json", result)
+    return sha, Staging(out_dir).write(result)
 
 def _die_with_parent() -> None:
     """Linux: have the kernel kill this worker if the run's process dies (e.g. SIGKILL), so a worker
@@ -159,7 +157,7 @@ class _WorkerPool:
         slot.proc.join()
         slot.conn.close()
         sha, rel, _, out_dir, _ = task
-        kind = _stage(Path(out_dir) / f"{sha}.json", Quarantined(rel, sha, "parse", reason, detail))
+        kind = Staging(out_dir).write(Quarantined(rel, sha, "parse", reason, detail))
         fresh = self._spawn()
         slot.proc, slot.conn = fresh.proc, fresh.conn
         return kind
@@ -182,26 +180,28 @@ class ParseStats:
     kinds: Counter = field(default_factory=Counter)
     seconds: float = 0.0
 
-def parse_pending(items: list[tuple[str, str]], inbox: Path, staging: Path, *, workers: int = 1,
+def parse_pending(items: list[tuple[str, str]], inbox: Path, staging: Path | str | Staging, *, workers: int = 1,
                   max_bytes: int = DEFAULT_MAX_BYTES, timeout: float | None = None,
                   progress: Progress | None = None, parse: ParseFn = parse_document) -> ParseStats:
-    """Parse each pending document to a staged JSON file, in ``workers`` processes, each under ``timeout`` s.
+    """Parse each pending document to a staged result, in ``workers`` processes, each under ``timeout`` s.
 
-    ``timeout`` defaults to GONGKAI_PARSE_TIMEOUT_S (60 s); 0 parses in this process with no limit.
+    A document already staged by this parser version (an earlier run was interrupted before loading) is
+    not parsed again; one whose staged file cannot be read (torn) is. ``timeout`` defaults to GONGKAI_PARSE_TIMEOUT_S (60 s); 0 parses in this process with no limit.
     ``parse`` must be a module-level function (it is sent to the worker processes); tests use it to
     inject a document that never finishes.
     """
-    staging.mkdir(parents=True, exist_ok=True)
+    staging = staging if isinstance(staging, Staging) else Staging(staging)
+    staging.prepare()
+    staging.clean_leftovers()
     timeout = parse_timeout_from_env() if timeout is None else timeout
     stats = ParseStats()
     t0 = time.perf_counter()
     todo: list[Task] = []
     for sha, rel in items:
-        staged = staging / f"{sha}.json"
-        if staged.exists() and json.loads(staged.read_text(encoding="utf-8")).get("parser_version") == PARSER_VERSION:
+        if staging.read(sha) is not None:
             stats.reused += 1  # parsed by an earlier, interrupted run
             continue
-        todo.append((sha, rel, str(inbox), str(staging), max_bytes))
+        todo.append((sha, rel, str(inbox), staging.url, max_bytes))
 
     def done(task: Task, kind: str) -> None:
         stats.kinds[kind] += 1

@@ -1,0 +1,136 @@
+"""End to end against the floor: `gongkai ingest` and the unavoidable work, on the same documents, in one run.
+
+    python benchmarks/bench_end_to_end.py [--docs 1000] [--formats txt,html,docx,pdf] [--workers 2]
+                                          [--executor in_process] [--workdir DIR] [--keep]
+
+Writes N generated reports (distinct agency-years, the formats taking turns, so a quarter each by
+default) to an inbox (kept in --workdir and reused when it already holds N files), then:
+
+1. the floor: the work no parser can skip, on one core: decode the text, parse the HTML, unzip and
+   parse the DOCX XML, PyMuPDF word extraction of every PDF page;
+2. `gongkai ingest` from an empty warehouse, as a user runs it (a fresh process: start-up included);
+3. `gongkai ingest` again with nothing new (the nightly no-change run);
+
+and prints documents/s for each, the ratio end-to-end / floor, peak memory (RSS of the ingest and its
+children) and the warehouse's size. Prints the machine's load average: the numbers mean little on a
+busy machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import os
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import zipfile
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(REPO / "tests"))
+
+from gen_reports import report_texts  # noqa: E402
+
+
+def write_inbox(inbox: Path, n: int, formats: tuple[str, ...]) -> None:
+    if inbox.is_dir() and sum(1 for _ in inbox.iterdir()) == n:
+        return  # rendering thousands of PDFs takes a while: reuse
+    shutil.rmtree(inbox, ignore_errors=True)
+    inbox.mkdir(parents=True)
+    for name, data in report_texts(n, seed=13, formats=formats):
+        (inbox / name).write_bytes(data)
+
+
+def floor_seconds(files: list[Path]) -> float:
+    """The unavoidable work: bytes -> text for every format, on one core (no tables, no facts)."""
+    import lxml.html
+    import pymupdf
+    from lxml import etree
+
+    from pipelines.lib.read.decode import decode_bytes
+
+    t0 = time.perf_counter()
+    for f in files:
+        data = f.read_bytes()
+        ext = f.suffix
+        if ext == ".txt":
+            decode_bytes(data)
+        elif ext == ".html":
+            lxml.html.document_fromstring(decode_bytes(data))
+        elif ext == ".docx":
+            with zipfile.ZipFile(io.BytesIO(data)) as z:
+                etree.fromstring(z.read("word/document.xml"))
+        elif ext == ".pdf":
+            with pymupdf.open(stream=data, filetype="pdf") as doc:
+                for page in doc:
+                    page.get_text("words")
+    return time.perf_counter() - t0
+
+
+def ingest(inbox: Path, warehouse: Path, workers: int, executor: str) -> tuple[float, int, str]:
+    """One `gongkai ingest` in a fresh process: (wall seconds, peak RSS in MB of it and its children, output)."""
+    env = {**os.environ, "GONGKAI_INBOX": str(inbox), "GONGKAI_WAREHOUSE": str(warehouse)}
+    env.pop("DAGSTER_HOME", None)
+    cmd = [str(Path(sys.executable).parent / "gongkai"), "ingest", "--workers", str(workers)]
+    if executor != "in_process":
+        cmd += ["--executor", executor]
+    # Peak RSS via a wrapper process, so this benchmark's own memory does not count.
+    wrapper = ("import resource,subprocess,sys;r=subprocess.run(sys.argv[1:]);"
+               "print('PEAK_RSS_KB',resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss,file=sys.stderr);"
+               "sys.exit(r.returncode)")
+    t0 = time.perf_counter()
+    out = subprocess.run([sys.executable, "-c", wrapper, *cmd], env=env, capture_output=True, text=True)
+    wall = time.perf_counter() - t0
+    if out.returncode != 0:
+        raise SystemExit(f"gongkai ingest failed ({out.returncode}):\n{out.stdout}\n{out.stderr[-3000:]}")
+    rss_kb = int(next(line.split()[1] for line in out.stderr.splitlines() if line.startswith("PEAK_RSS_KB")))
+    return wall, rss_kb // 1024, out.stdout
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--docs", type=int, default=1000)
+    ap.add_argument("--formats", default="txt,html,docx,pdf")
+    ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--executor", default="in_process", choices=("in_process", "multiprocess", "dask"))
+    ap.add_argument("--workdir", type=Path, default=None, help="keeps the generated inbox between runs")
+    ap.add_argument("--keep", action="store_true", help="keep the warehouse (for its size, or to look at it)")
+    args = ap.parse_args()
+    formats = tuple(args.formats.split(","))
+    work = args.workdir or Path(tempfile.mkdtemp(prefix="gongkai-e2e-"))
+    inbox = work / f"inbox-{args.docs}-{'-'.join(formats)}"
+    t = time.perf_counter()
+    write_inbox(inbox, args.docs, formats)
+    files = sorted(inbox.iterdir())
+    print(f"{len(files)} documents ({', '.join(formats)} taking turns) in {inbox} "
+          f"[generated/listed in {time.perf_counter() - t:.1f} s]; load average {os.getloadavg()[0]:.1f}, "
+          f"{os.cpu_count()} cores", flush=True)
+
+    floor = floor_seconds(files)
+    print(f"floor (unavoidable work, 1 core): {floor:6.2f} s = {len(files) / floor:7.1f} docs/s", flush=True)
+
+    warehouse = work / "e2e.duckdb"
+    for p in (warehouse, Path(str(warehouse) + ".gongkai"), Path(str(warehouse) + ".lock")):
+        shutil.rmtree(p, ignore_errors=True) if p.is_dir() else p.unlink(missing_ok=True)
+    wall, rss, out = ingest(inbox, warehouse, args.workers, args.executor)
+    summary = [line for line in out.splitlines() if line.startswith(("documents seen", "warehouse:"))]
+    print(f"gongkai ingest ({args.executor}, {args.workers} parse workers), empty warehouse: {wall:6.2f} s = "
+          f"{len(files) / wall:7.1f} docs/s, peak RSS {rss} MB; {' | '.join(summary)}", flush=True)
+    print(f"ratio end-to-end / floor: {wall / floor:.1f}x (floor on 1 core, ingest on {args.workers} workers)")
+    nochange, rss2, _ = ingest(inbox, warehouse, args.workers, args.executor)
+    print(f"gongkai ingest, nothing new: {nochange:6.2f} s, peak RSS {rss2} MB")
+    size = warehouse.stat().st_size
+    print(f"warehouse {size / 1e6:.1f} MB ({size / len(files) / 1024:.1f} KB per document); "
+          f"load average now {os.getloadavg()[0]:.1f}; this process's user CPU "
+          f"{resource.getrusage(resource.RUSAGE_SELF).ru_utime:.1f} s")
+    if not args.keep and args.workdir is None:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
