@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import shutil
 import subprocess
@@ -64,7 +65,7 @@ def cmd_ingest(args) -> int:
     ensure_dagster_home(_resolve_paths(args)[1])
     import dagster as dg
 
-    from pipelines.defs import assets, checks
+    from pipelines.defs import assets, checks, executors
     from pipelines.defs.resources import settings_from_env
     from pipelines.lib.load.connection import WarehouseBusy, writer_lock
 
@@ -78,10 +79,32 @@ def cmd_ingest(args) -> int:
     print(f"Gongkai ingest: inbox {inbox} -> warehouse {warehouse}")
     t0 = time.time()
     try:
-        with writer_lock(warehouse, timeout=args.wait), dg.DagsterInstance.get() as instance:
-            result = dg.materialize(assets.ALL_ASSETS + checks.ALL_CHECKS, resources={"gongkai": settings},
-                                    instance=instance, raise_on_error=False, tags={"gongkai/trigger": "cli"},
-                                    run_config={"loggers": {"console": {"config": {"log_level": "INFO"}}}})
+        executor = executors.executor_from_env(getattr(args, "executor", None))
+    except ValueError as e:
+        print(f"gongkai: {e}", file=sys.stderr)
+        return 2
+    # In process, the run holds the writer lock throughout (each asset re-enters it). Steps in other
+    # processes take it per step themselves, so here it is only checked: another ingest running -> exit 3.
+    hold = writer_lock(warehouse, timeout=args.wait)
+    try:
+        if executor != "in_process":
+            with hold:
+                pass
+            hold = contextlib.nullcontext()
+        with hold, dg.DagsterInstance.get() as instance:
+            if executor == "in_process":
+                result = dg.materialize(assets.ALL_ASSETS + checks.ALL_CHECKS, resources={"gongkai": settings},
+                                        instance=instance, raise_on_error=False, tags={"gongkai/trigger": "cli"},
+                                        run_config={"loggers": {"console": {"config": {"log_level": "INFO"}}}})
+            else:  # the same graph, steps in their own processes or on Dask (pipelines/defs/executors.py)
+                from pipelines import definitions
+
+                job = (definitions.resolved_dask_ingest_job if executor == "dask"
+                       else definitions.resolved_ingest_job)
+                result = dg.execute_job(dg.reconstructable(job), instance=instance, raise_on_error=False,
+                                        tags={"gongkai/trigger": "cli", "gongkai/executor": executor},
+                                        run_config=executors.run_config(executor, settings,
+                                                                        concurrent=max(2, settings.parse_workers)))
     except WarehouseBusy as e:
         print(f"gongkai: {e}", file=sys.stderr)
         return 3
@@ -263,6 +286,9 @@ def build_parser() -> argparse.ArgumentParser:
     i.add_argument("--warehouse")
     i.add_argument("--workers", type=int, default=0, help="parse processes (default: GONGKAI_PARSE_WORKERS or 1)")
     i.add_argument("--wait", type=float, default=0, help="seconds to wait for another running ingest (default: stop)")
+    i.add_argument("--executor", choices=("in_process", "multiprocess", "dask"),
+                   help="where the steps run (default: GONGKAI_EXECUTOR or in_process); dask: on "
+                        "GONGKAI_DASK_SCHEDULER, or a local Dask cluster when unset")
     i.set_defaults(fn=cmd_ingest)
     c = sub.add_parser("check", help="run the data-quality rules and print the findings")
     c.add_argument("--warehouse")

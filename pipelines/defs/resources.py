@@ -17,6 +17,9 @@ class GongkaiSettings(dg.ConfigurableResource):
     parse_workers: int = 1
     parse_batch_size: int = 2000  # documents per parse step: coarse, so a backfill is tens of steps, not 10^5
     max_file_mb: int = 50
+    # Where parse results are staged: a local or shared path, or s3://... (fsspec); empty = beside the
+    # warehouse (<warehouse>.gongkai/staging). Parse steps on other machines write where the loader reads.
+    staging_url: str = ""
 
     @property
     def inbox_path(self) -> Path:
@@ -25,6 +28,12 @@ class GongkaiSettings(dg.ConfigurableResource):
     @property
     def warehouse_path(self) -> Path:
         return Path(self.warehouse).resolve()
+
+    @property
+    def staging_location(self) -> str:
+        from pipelines.lib.read.fanout import staging_url
+
+        return staging_url(self.warehouse_path, self.staging_url or None)
 
 
 def settings_from_env(inbox: str | None = None, warehouse: str | None = None) -> GongkaiSettings:
@@ -35,6 +44,7 @@ def settings_from_env(inbox: str | None = None, warehouse: str | None = None) ->
         parse_workers=int(os.environ.get("GONGKAI_PARSE_WORKERS", "1")),
         parse_batch_size=int(os.environ.get("GONGKAI_PARSE_BATCH", "2000")),
         max_file_mb=int(os.environ.get("GONGKAI_MAX_FILE_MB", "50")),
+        staging_url=os.environ.get("GONGKAI_STAGING_URL", ""),
     )
 
 

@@ -137,12 +137,44 @@ def _seed_label_tables(con: duckdb.DuckDBPyConnection) -> None:
         con.unregister("_seed")
 
 
+def setup_fingerprint() -> str:
+    """Changes whenever what apply_schema / apply_views write changes: the DDL and view files, the code and
+    division tables (resolver_fingerprint covers codes.yaml and cpca's data), and this module."""
+    import hashlib
+
+    from pipelines.lib import codes
+
+    h = hashlib.sha256(resolver_fingerprint().encode())
+    for f in [*sorted((SQL_DIR / "ddl").glob("*.sql")), *sorted((SQL_DIR / "views").glob("*.sql")),
+              Path(__file__), Path(codes.__file__)]:
+        h.update(f.name.encode() + b"\0" + f.read_bytes())
+    return h.hexdigest()
+
+
+def _setup_is_current(con: duckdb.DuckDBPyConnection, fingerprint: str, analyst_views: bool) -> bool:
+    """A setup with the analyst views also serves an open without them; not the other way round."""
+    try:
+        stored = con.execute("SELECT value FROM warehouse_meta WHERE key = 'setup'").fetchall()
+    except duckdb.CatalogException:  # a new warehouse, or one from before the setup fingerprint
+        return False
+    wanted = {f"{fingerprint}:analyst"} if analyst_views else {f"{fingerprint}:analyst", f"{fingerprint}:contract"}
+    return bool(stored) and stored[0][0] in wanted
+
+
 def open_warehouse(path: Path, *, analyst_views: bool = True) -> duckdb.DuckDBPyConnection:
     """Open read-write with the schema and views applied (the Dagster graph leaves the analyst views to
-    its analyst_views asset, which the blocking structural checks guard)."""
+    its analyst_views asset, which the blocking structural checks guard).
+
+    Re-applying the schema and re-seeding the code and division tables costs ~1 s, and a run opens the
+    warehouse several times: it is skipped when nothing it writes has changed since the last time.
+    """
     con = connect(path)
-    apply_schema(con)
-    apply_views(con, analyst=analyst_views)
+    fingerprint = setup_fingerprint()
+    if not _setup_is_current(con, fingerprint, analyst_views):
+        apply_schema(con)
+        apply_views(con, analyst=analyst_views)
+        kind = "analyst" if analyst_views else "contract"
+        con.execute("INSERT OR REPLACE INTO warehouse_meta VALUES ('setup', ?)", [f"{fingerprint}:{kind}"])
     return con
 
 DEFAULT_LOCK_WAIT_S = 3600.0
