@@ -11,8 +11,10 @@ Dask resource requirement (assets.ON_WAREHOUSE), so on a cluster they run on the
 from __future__ import annotations
 
 import os
+from typing import TYPE_CHECKING
 
-from pipelines.defs.resources import GongkaiSettings
+if TYPE_CHECKING:  # this module is read before Dagster is imported (the CLI's no-change path)
+    from pipelines.defs.resources import GongkaiSettings
 
 EXECUTORS = ("in_process", "multiprocess", "dask")
 

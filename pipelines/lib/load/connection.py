@@ -100,6 +100,10 @@ def apply_views(con: duckdb.DuckDBPyConnection, *, analyst: bool = True) -> list
             continue
         con.execute(f.read_text(encoding="utf-8"))
         applied.append(f.name)
+    if analyst:  # the analyst views now stand on a current setup: say so (see open_warehouse)
+        fingerprint = setup_fingerprint()
+        if _setup_is_current(con, fingerprint, analyst_views=False):
+            con.execute("INSERT OR REPLACE INTO warehouse_meta VALUES ('setup', ?)", [f"{fingerprint}:analyst"])
     return applied
 
 def _seed_code_tables(con: duckdb.DuckDBPyConnection) -> None:
@@ -159,6 +163,11 @@ def _setup_is_current(con: duckdb.DuckDBPyConnection, fingerprint: str, analyst_
         return False
     wanted = {f"{fingerprint}:analyst"} if analyst_views else {f"{fingerprint}:analyst", f"{fingerprint}:contract"}
     return bool(stored) and stored[0][0] in wanted
+
+
+def setup_is_current(con: duckdb.DuckDBPyConnection, *, analyst_views: bool = True) -> bool:
+    """True when the schema, views and seeded tables of this warehouse are those of this code."""
+    return _setup_is_current(con, setup_fingerprint(), analyst_views)
 
 
 def open_warehouse(path: Path, *, analyst_views: bool = True) -> duckdb.DuckDBPyConnection:
