@@ -111,6 +111,7 @@ def evaluate_all(con: duckdb.DuckDBPyConnection, docs_dir: Path | None = None) -
     seed_rule_inputs(con)
     session = GXSession(docs_dir)
     frames = [evaluate_suite(con, name, session=session) for name in suite_names()]
+    session.build_docs()
     return pl.concat(frames) if frames else pl.DataFrame(schema=QUALITY_SCHEMA)
 
 

@@ -144,15 +144,24 @@ def _seed_label_tables(con: duckdb.DuckDBPyConnection) -> None:
 def setup_fingerprint() -> str:
     """Changes whenever what apply_schema / apply_views write changes: the DDL and view files, the code and
     division tables (resolver_fingerprint covers codes.yaml and cpca's data), and this module."""
-    import hashlib
-
     from pipelines.lib import codes
 
-    h = hashlib.sha256(resolver_fingerprint().encode())
-    for f in [*sorted((SQL_DIR / "ddl").glob("*.sql")), *sorted((SQL_DIR / "views").glob("*.sql")),
-              Path(__file__), Path(codes.__file__)]:
-        h.update(f.name.encode() + b"\0" + f.read_bytes())
-    return h.hexdigest()
+    files = [*sorted((SQL_DIR / "ddl").glob("*.sql")), *sorted((SQL_DIR / "views").glob("*.sql")),
+             Path(__file__), Path(codes.__file__), codes.CODES_PATH]
+    # A run opens the warehouse several times: hash again only when a file's size or mtime moved.
+    key = tuple((str(f), st.st_size, st.st_mtime_ns) for f in files for st in [f.stat()])
+    if key not in _SETUP_FINGERPRINTS:
+        import hashlib
+
+        h = hashlib.sha256(resolver_fingerprint().encode())
+        for f in files:
+            h.update(f.name.encode() + b"\0" + f.read_bytes())
+        _SETUP_FINGERPRINTS.clear()
+        _SETUP_FINGERPRINTS[key] = h.hexdigest()
+    return _SETUP_FINGERPRINTS[key]
+
+
+_SETUP_FINGERPRINTS: dict[tuple, str] = {}
 
 
 def _setup_is_current(con: duckdb.DuckDBPyConnection, fingerprint: str, analyst_views: bool) -> bool:
