@@ -72,6 +72,29 @@ def floor_seconds(files: list[Path]) -> float:
     return time.perf_counter() - t0
 
 
+def parse_cpu_by_format(files: list[Path], sample: int = 60) -> None:
+    """CPU milliseconds per document to parse and stage, by format, on one core (a warm second pass):
+    the per-format costs docs/scale.md plans with. CPU time, because wall time on a shared machine is noise."""
+    from pipelines.lib.read.parse import parse_document
+    from pipelines.lib.read.staging import results_table
+
+    by_format: dict[str, list[Path]] = {}
+    for f in files:
+        by_format.setdefault(f.suffix.lstrip("."), []).append(f)
+    cells = []
+    for fmt, group in sorted(by_format.items()):
+        group = group[:sample]
+        for _ in range(2):
+            t = time.process_time()
+            results = [parse_document(f) for f in group]
+            parse_ms = 1000 * (time.process_time() - t) / len(group)
+        results_table(results[:1])  # the first conversion pays pyarrow's one-time set-up
+        t = time.process_time()
+        results_table(results)
+        cells.append(f"{fmt} {parse_ms:.1f} + {1000 * (time.process_time() - t) / len(group):.1f}")
+    print(f"parse + to Arrow, ms CPU per document (1 core, {sample} per format): {'; '.join(cells)}", flush=True)
+
+
 def ingest(inbox: Path, warehouse: Path, workers: int, executor: str) -> tuple[float, int, float, str]:
     """One `gongkai ingest` in a fresh process: (wall seconds, peak RSS in MB of the largest of it and its
     children, CPU seconds of it and its children, output). CPU seconds mean more than wall time on a busy
@@ -115,6 +138,7 @@ def main() -> None:
 
     floor = floor_seconds(files)
     print(f"floor (unavoidable work, 1 core): {floor:6.2f} s = {len(files) / floor:7.1f} docs/s", flush=True)
+    parse_cpu_by_format(files)
 
     warehouse = work / "e2e.duckdb"
     for p in (warehouse, Path(str(warehouse) + ".gongkai"), Path(str(warehouse) + ".lock")):
