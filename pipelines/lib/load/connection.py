@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -164,14 +165,29 @@ def setup_fingerprint() -> str:
 _SETUP_FINGERPRINTS: dict[tuple, str] = {}
 
 
+_CREATED_RE = re.compile(r"CREATE\s+(?:OR\s+REPLACE\s+)?(?:TABLE|VIEW)\s+(?:IF\s+NOT\s+EXISTS\s+)?(\w+)", re.I)
+
+
+def _expected_relations(analyst_views: bool) -> set[str]:
+    files = [*sorted((SQL_DIR / "ddl").glob("*.sql")),
+             *(f for f in sorted((SQL_DIR / "views").glob("*.sql")) if analyst_views or f.name < ANALYST_VIEWS_FROM)]
+    return {m.group(1).lower() for f in files for m in _CREATED_RE.finditer(f.read_text(encoding="utf-8"))}
+
+
 def _setup_is_current(con: duckdb.DuckDBPyConnection, fingerprint: str, analyst_views: bool) -> bool:
-    """A setup with the analyst views also serves an open without them; not the other way round."""
+    """A setup with the analyst views also serves an open without them; not the other way round. And every
+    table and view the SQL files create is still there (one dropped by hand is created again)."""
     try:
         stored = con.execute("SELECT value FROM warehouse_meta WHERE key = 'setup'").fetchall()
     except duckdb.CatalogException:  # a new warehouse, or one from before the setup fingerprint
         return False
     wanted = {f"{fingerprint}:analyst"} if analyst_views else {f"{fingerprint}:analyst", f"{fingerprint}:contract"}
-    return bool(stored) and stored[0][0] in wanted
+    if not stored or stored[0][0] not in wanted:
+        return False
+    present = {r[0].lower() for r in con.execute(
+        "SELECT table_name FROM duckdb_tables() UNION ALL SELECT view_name FROM duckdb_views() WHERE NOT internal"
+    ).fetchall()}
+    return _expected_relations(analyst_views) <= present
 
 
 def setup_is_current(con: duckdb.DuckDBPyConnection, *, analyst_views: bool = True) -> bool:
