@@ -53,12 +53,12 @@ def load_reports(con: duckdb.DuckDBPyConnection, reps: list[ParsedReport]) -> li
 _FACTS_SQL = """
 SELECT report_id, f."table" AS table_no, f.item, f.row_code, f.col_code, f.value, f.printed, f.blank,
        f.row_label, f.col_label, f.page, f.inferred, f.derived, f.unit_factor, source_file, f.inferred_how
-FROM (SELECT 'r' || substr(sha256, 1, 15) AS report_id, source_file, unnest(facts) AS f FROM _staged_set)
+FROM (SELECT report_id, source_file, unnest(facts) AS f FROM _staged_set)
 """
 _UNRESOLVED_SQL = """
 SELECT report_id, u."table" AS table_no, u.row_code, u.row_label, u.printed, u.reason, u.detail, u.readings,
        source_file
-FROM (SELECT 'r' || substr(sha256, 1, 15) AS report_id, source_file, unnest(unresolved) AS u FROM _staged_set)
+FROM (SELECT report_id, source_file, unnest(unresolved) AS u FROM _staged_set)
 """
 _UNKNOWN_CODES_SQL = """
 SELECT report_id, table_no, item, row_code, col_code FROM _incoming_facts f
@@ -93,7 +93,7 @@ def load_staged_set(con: duckdb.DuckDBPyConnection, table: pa.Table) -> list[str
     if len(set(ids)) != len(ids):
         raise ValueError("a load batch holds the same document twice")
     history = _history_frame(table, ids, now())
-    con.register("_staged_set", table)
+    con.register("_staged_set", table.append_column("report_id", pa.array(ids, pa.string())))
     con.register("_code_domain", code_domain())
     try:
         facts = con.sql(_FACTS_SQL).to_arrow_table()
