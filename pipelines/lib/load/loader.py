@@ -15,7 +15,7 @@ import pyarrow as pa
 
 from pipelines.lib.harmonize.agencies import resolve_agency
 from pipelines.lib.harmonize.facts import UnknownCode, code_domain
-from pipelines.lib.load.connection import now
+from pipelines.lib.load.connection import now, read_sql
 from pipelines.lib.model import ParsedReport, Quarantined
 from pipelines.lib.read.parse import PARSER_VERSION
 from pipelines.lib.read.staging import Staging, results_table
@@ -48,24 +48,10 @@ def load_reports(con: duckdb.DuckDBPyConnection, reps: list[ParsedReport]) -> li
     """Insert reports with all their facts in ONE transaction: all of them or none, never half a report."""
     return load_staged_set(con, results_table(reps)) if reps else []
 
-# Facts and unresolved rows come out of the staged records' nested lists inside DuckDB (set-wise, no
-# Python object per fact).
-_FACTS_SQL = """
-SELECT report_id, f."table" AS table_no, f.item, f.row_code, f.col_code, f.value, f.printed, f.blank,
-       f.row_label, f.col_label, f.page, f.inferred, f.derived, f.unit_factor, source_file, f.inferred_how
-FROM (SELECT report_id, source_file, unnest(facts) AS f FROM _staged_set)
-"""
-_UNRESOLVED_SQL = """
-SELECT report_id, u."table" AS table_no, u.row_code, u.row_label, u.printed, u.reason, u.detail, u.readings,
-       source_file
-FROM (SELECT report_id, source_file, unnest(unresolved) AS u FROM _staged_set)
-"""
-_UNKNOWN_CODES_SQL = """
-SELECT report_id, table_no, item, row_code, col_code FROM _incoming_facts f
-WHERE NOT EXISTS (SELECT 1 FROM _code_domain d WHERE d.table_no = f.table_no AND d.row_code = f.row_code
-                  AND d.col_code = f.col_code AND d.item IS NOT DISTINCT FROM f.item)
-LIMIT 5
-"""
+# Facts and unresolved rows come out of the staged records' nested lists inside DuckDB (sql/load/).
+_FACTS_SQL = read_sql("load/staged_facts.sql")
+_UNRESOLVED_SQL = read_sql("load/staged_unresolved.sql")
+_UNKNOWN_CODES_SQL = read_sql("load/unknown_codes.sql")
 
 def _history_frame(table: pa.Table, ids: list[str], ts) -> pl.DataFrame:
     names = table.column("agency_name").to_pylist()
