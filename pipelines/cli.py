@@ -7,6 +7,7 @@ failed, 2 usage error or no warehouse, 3 the warehouse is busy (another process 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import shutil
 import sys
@@ -66,7 +67,28 @@ def _print_table(columns: list[str], rows: list[tuple], max_width: int = 60) -> 
 
 
 def cmd_ingest(args) -> int:
-    ensure_dagster_home(_resolve_paths(args)[1])
+    from pipelines.defs import executors
+
+    try:
+        executor = executors.executor_from_env(getattr(args, "executor", None))
+    except ValueError as e:
+        print(f"gongkai: {e}", file=sys.stderr)
+        return EXIT_USAGE
+    inbox, warehouse = _resolve_paths(args)
+    announced = False
+    # Nothing new: answered from the warehouse before Dagster (seconds of imports) is even loaded.
+    if executor == "in_process" and inbox.is_dir() and warehouse.exists() and not os.environ.get("GONGKAI_ALWAYS_RUN"):
+        from pipelines.lib.load.connection import WarehouseBusy
+
+        print(f"Gongkai ingest: inbox {inbox} -> warehouse {warehouse}")
+        announced = True
+        try:
+            if _report_unchanged(inbox, warehouse, args.wait, time.time()):
+                return EXIT_OK
+        except WarehouseBusy as e:
+            print(f"gongkai: {e}", file=sys.stderr)
+            return EXIT_BUSY
+    ensure_dagster_home(warehouse)
     import dagster as dg
 
     from pipelines.defs import assets, checks
@@ -80,13 +102,31 @@ def cmd_ingest(args) -> int:
     if not inbox.is_dir():
         print(f"gongkai: inbox {inbox} is not a directory", file=sys.stderr)
         return EXIT_USAGE
-    print(f"Gongkai ingest: inbox {inbox} -> warehouse {warehouse}")
+    if not announced:
+        print(f"Gongkai ingest: inbox {inbox} -> warehouse {warehouse}")
     t0 = time.time()
+    # In process, the run holds the writer lock throughout (each asset re-enters it). Steps in other
+    # processes take it per step themselves, so here it is only checked: another ingest running -> exit 3.
+    hold = writer_lock(warehouse, timeout=args.wait)
     try:
-        with writer_lock(warehouse, timeout=args.wait), dg.DagsterInstance.get() as instance:
-            result = dg.materialize(assets.ALL_ASSETS + checks.ALL_CHECKS, resources={"gongkai": settings},
-                                    instance=instance, raise_on_error=False, tags={"gongkai/trigger": "cli"},
-                                    run_config={"loggers": {"console": {"config": {"log_level": "INFO"}}}})
+        if executor != "in_process":
+            with hold:
+                pass
+            hold = contextlib.nullcontext()
+        with hold, dg.DagsterInstance.get() as instance:
+            if executor == "in_process":
+                result = dg.materialize(assets.ALL_ASSETS + checks.ALL_CHECKS, resources={"gongkai": settings},
+                                        instance=instance, raise_on_error=False, tags={"gongkai/trigger": "cli"},
+                                        run_config={"loggers": {"console": {"config": {"log_level": "INFO"}}}})
+            else:  # the same graph, steps in their own processes or on Dask (pipelines/defs/executors.py)
+                from pipelines import definitions
+
+                job = (definitions.resolved_dask_ingest_job if executor == "dask"
+                       else definitions.resolved_ingest_job)
+                result = dg.execute_job(dg.reconstructable(job), instance=instance, raise_on_error=False,
+                                        tags={"gongkai/trigger": "cli", "gongkai/executor": executor},
+                                        run_config=executors.run_config(executor, settings,
+                                                                        concurrent=max(2, settings.parse_workers)))
     except WarehouseBusy as e:
         print(f"gongkai: {e}", file=sys.stderr)
         return EXIT_BUSY
@@ -133,16 +173,16 @@ def cmd_fetch(args) -> int:
     if delay < 0 or args.timeout <= 0 or args.retries < 0 or args.backoff < 0:
         print("gongkai fetch: --delay, --retries and --backoff must be 0 or more, --timeout more than 0",
               file=sys.stderr)
-        return 2
+        return EXIT_USAGE
     sources_file = Path(args.sources or settings.sources).resolve()  # flag, else GONGKAI_SOURCES, else default
     try:
         sources = registry.load_sources(sources_file)
     except registry.RegistryError as e:
         print(f"gongkai fetch: {e}", file=sys.stderr)
-        return 2
+        return EXIT_USAGE
     if not sources:
         print(f"gongkai fetch: no sources in {sources_file}; add entries (name, url) to fetch from (see its comments)")
-        return 0
+        return EXIT_OK
     inbox, warehouse = settings.inbox_path, settings.warehouse_path
     inbox.mkdir(parents=True, exist_ok=True)
     policy = FetchPolicy(delay=delay, timeout=args.timeout, retries=args.retries, backoff=args.backoff,
@@ -153,13 +193,37 @@ def cmd_fetch(args) -> int:
         summary = crawl.fetch_sources(sources, inbox, warehouse, policy, progress=print, lock_wait=args.wait)
     except WarehouseBusy as e:
         print(f"gongkai: {e}", file=sys.stderr)
-        return 3
+        return EXIT_BUSY
     print(f"{summary.line()}  ({time.time() - t0:.1f}s)")
     if summary.failures:
         print("failures are in fetch_log: gongkai sql \"select url, status, error from fetch_log "
               "where error is not null order by fetched_at desc\"")
     print("Next: gongkai ingest")
-    return 0  # failed fetches are data (fetch_log), not a failed command
+    return EXIT_OK  # failed fetches are data (fetch_log), not a failed command
+
+
+def _report_unchanged(inbox: Path, warehouse: Path, wait: float, t0: float) -> bool:
+    """The nightly no-change run without Dagster: when the scan finds nothing to parse and nothing else
+    changed, record the scan and print the stored state (set GONGKAI_ALWAYS_RUN=1 to run the graph anyway)."""
+    from pipelines.lib.load.connection import connect, runtime_dir, writer_lock
+    from pipelines.lib.load.incremental import unchanged_state
+
+    with writer_lock(warehouse, timeout=wait):
+        con = connect(warehouse)
+        try:
+            state = unchanged_state(con, inbox, runtime_dir(warehouse) / "quality")
+        finally:
+            con.close()
+    if state is None:
+        return False
+    s = state.scan
+    print(f"documents seen: {s.documents}  new: 0  parsed: 0  loaded: 0  quarantined: 0  "
+          "(nothing new: no Dagster run started)")
+    print(f"warehouse: {state.reports} current reports, {state.quarantined} documents in quarantine")
+    print(f"checks passed: {state.rules_passed}  failed: {state.rules_failed}  (failing scopes: "
+          f"{state.scopes_failed}, not assessable: {state.scopes_not_assessable}; unchanged since the last run)")
+    print(f"done in {time.time() - t0:.1f}s.")
+    return True
 
 
 def _warehouse_arg(args) -> Path:
@@ -279,21 +343,21 @@ def cmd_resolve(args) -> int:
 
     path = _existing_warehouse(args)
     if path is None:
-        return 2
+        return EXIT_USAGE
     with _writable_warehouse(path) as con:
         try:
             done = record_resolution(con, args.report_id, args.table, args.row_code, args.reading, args.reason,
                                      args.resolver or os.environ.get("USER"), force=args.force)
         except ResolutionError as e:
             print(f"gongkai resolve: {e}", file=sys.stderr)
-            return 2
+            return EXIT_USAGE
     print(f"recorded: {done.table_no} {done.row_code} of {done.report_id}, read by a person (inferred_how = 'human')"
           + ("; the row leaves unresolved_rows" if done.was_unresolved else ""))
     if done.note:
         print(f"note: {done.note}")
     _print_table(["column", "parser had", "person read"], done.cells)
     print("quality_results follow at the next `gongkai check` or ingest.")
-    return 0
+    return EXIT_OK
 
 
 READING_HELP = """READING is either
@@ -419,6 +483,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="parse processes; 0 means $GONGKAI_PARSE_WORKERS or 1")
     i.add_argument("--wait", type=float, default=0, metavar="SECONDS",
                    help="how long to wait for another running ingest before giving up with exit 3")
+    i.add_argument("--executor", choices=("in_process", "multiprocess", "dask"),
+                   help="where the steps run (default: $GONGKAI_EXECUTOR or in_process); dask: on "
+                        "$GONGKAI_DASK_SCHEDULER, or a local Dask cluster when unset")
     i.set_defaults(fn=cmd_ingest)
     f = _sub(sub, "fetch", "download annual reports from the websites in the sources registry into the inbox "
              "(then run ingest)", "Fetch annual reports from the sites listed in the sources registry into the inbox, "

@@ -6,12 +6,12 @@ reports each have their own agency-year and their own content hash.
 
 from __future__ import annotations
 
+import importlib
 import random
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 
-from pipelines.samplegen import render_txt
 from pipelines.samplegen.truth import AGENCIES, generate_truth
 
 # Two-character place names for sub-agencies (分局); no digits, which a title parser could take for a year.
@@ -19,10 +19,12 @@ _SYL = "东西南北中新安平和康宁泰丰华兴盛福寿长永清明光荣
 YEARS = tuple(range(2019, 2025))
 
 
-def report_texts(n: int, seed: int = 0, offset: int = 0) -> Iterator[tuple[str, bytes]]:
-    """``n`` (file name, TXT bytes) pairs, each a distinct agency-year, starting after the first ``offset``
-    agency-years; deterministic for a seed."""
+def report_texts(n: int, seed: int = 0, offset: int = 0,
+                 formats: tuple[str, ...] = ("txt",)) -> Iterator[tuple[str, bytes]]:
+    """``n`` (file name, bytes) pairs, each a distinct agency-year, starting after the first ``offset``
+    agency-years; deterministic for a seed. ``formats`` take turns (txt, html, docx, pdf)."""
     rng = random.Random(seed)
+    renderers = [importlib.import_module(f"pipelines.samplegen.render_{f}").render for f in formats]
     k = -offset
     for a in range(len(_SYL) ** 2 * len(AGENCIES)):
         base = AGENCIES[a % len(AGENCIES)]
@@ -36,7 +38,8 @@ def report_texts(n: int, seed: int = 0, offset: int = 0) -> Iterator[tuple[str, 
                 k += 1
                 continue
             truth = generate_truth(agency, year, rng=random.Random(rng.random()))
-            yield f"{agency.slug}-{year}.txt", render_txt.render(truth)
+            fmt = k % len(formats)
+            yield f"{agency.slug}-{year}.{formats[fmt]}", renderers[fmt](truth)
             k += 1
 
 

@@ -3,21 +3,20 @@ rest of its batch out, and the order of acceptance (newest version wins) is the 
 
 from __future__ import annotations
 
-import json
 from dataclasses import replace
 from pathlib import Path
 
 from pipelines.lib.load import connection, loader
 from pipelines.lib.model import Fact
 from pipelines.lib.read import fanout
-from pipelines.lib.read.parse import PARSER_VERSION
+from pipelines.lib.read.staging import Staging
 from tests.test_rules import clean_report
 
 
 def _stage(staging: Path, rep) -> tuple[str, str]:
-    staging.mkdir(parents=True, exist_ok=True)
-    payload = {"kind": "report", "parser_version": PARSER_VERSION, "result": rep.to_dict()}
-    (staging / f"{rep.sha256}.json").write_text(json.dumps(payload, ensure_ascii=False), encoding="utf-8")
+    store = Staging(staging)
+    store.prepare()
+    store.write(rep)
     return rep.sha256, rep.source_file
 
 

@@ -3,7 +3,6 @@ no half-loaded report, and the next run finishes the work."""
 
 from __future__ import annotations
 
-import json
 import os
 import signal
 import subprocess
@@ -18,6 +17,7 @@ from gen_reports import write_reports
 from pipelines.lib.judge import quality
 from pipelines.lib.load import connection, documents, loader
 from pipelines.lib.read import fanout
+from pipelines.lib.read.staging import Staging
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -63,8 +63,8 @@ def snapshot(warehouse: Path) -> dict[str, list[tuple]]:
 
 
 def assert_no_partial_reports(warehouse: Path) -> int:
-    """Every report in report_history has exactly the facts its staged JSON holds; returns the report count."""
-    staging = fanout.staging_dir(warehouse)
+    """Every report in report_history has exactly the facts its staged result holds; returns the report count."""
+    staging = Staging(fanout.staging_dir(warehouse))
     con = duckdb.connect(str(warehouse), read_only=True)
     try:
         rows = con.execute("SELECT h.report_id, h.sha256, count(f.report_id) FROM report_history h "
@@ -76,8 +76,10 @@ def assert_no_partial_reports(warehouse: Path) -> int:
         con.close()
     assert orphans == 0, "facts without their report"
     for report_id, sha, n in rows:
-        staged = json.loads((staging / f"{sha}.json").read_text(encoding="utf-8"))
-        assert n == len(staged["result"]["facts"]), f"{report_id}: {n} facts loaded, {len(staged['result']['facts'])} staged"
+        staged = staging.read(sha)
+        assert staged is not None, f"{report_id}: loaded but not staged"
+        n_staged = len(staged.column("facts")[0].as_py())
+        assert n == n_staged, f"{report_id}: {n} facts loaded, {n_staged} staged"
     assert {sha for _, sha, _ in rows} == loaded_docs, "documents.status disagrees with report_history"
     return len(rows)
 
@@ -98,6 +100,7 @@ import sys
 from pathlib import Path
 from pipelines.lib.load import connection, documents, loader
 from pipelines.lib.read import fanout
+from pipelines.lib.read.staging import Staging
 inbox, warehouse = Path(sys.argv[1]), Path(sys.argv[2])
 con = connection.open_warehouse(warehouse)
 documents.scan_inbox(con, inbox)

@@ -46,7 +46,7 @@ def _empty(con: duckdb.DuckDBPyConnection) -> None:
 
 def _suggestion(con, report_id: str, row: str):
     return con.execute("SELECT fitting_readings, suggested_reading, suggestion_years, suggestion_basis "
-                       "FROM unresolved_rows WHERE report_id = ? AND row_code = ?", [report_id, row]).fetchone()
+                       "FROM unresolved_rows WHERE report_id = ? AND row_code = ?", [report_id, row]).fetchall()[0]
 
 
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -57,4 +57,4 @@ def test_multiprocess_executor_parses_batches_in_parallel_steps(tmp_path: Path, 
         shas = {r[0] for r in con.execute("SELECT sha256 FROM documents").fetchall()}
     finally:
         con.close()
-    assert {p.stem for p in staging_dir(warehouse).glob("*.json")} == shas and len(shas) == n_files
+    assert {p.stem for p in staging_dir(warehouse).glob("*.arrow")} == shas and len(shas) == n_files

@@ -30,14 +30,16 @@ def _load(inbox: Path, warehouse: Path) -> duckdb.DuckDBPyConnection:
     con = connection.open_warehouse(warehouse)
     documents.scan_inbox(con, inbox)
     pending = documents.pending_documents(con)
-    fanout.parse_pending(pending, inbox, fanout.staging_dir(warehouse))
+    fanout.parse_pending(pending, inbox, fanout.staging_dir(warehouse), timeout=0)  # in process: the version patch applies
     loader.load_staged(con, pending, fanout.staging_dir(warehouse))
     return con
 
 
 def _parser_upgrade(monkeypatch: pytest.MonkeyPatch) -> None:
     """A new PARSER_VERSION: every document is parsed and loaded again on the next run."""
-    for module in (documents, loader, fanout):
+    from pipelines.lib.read import staging
+
+    for module in (documents, loader, staging):
         monkeypatch.setattr(module, "PARSER_VERSION", "test-upgrade")
 
 

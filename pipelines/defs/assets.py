@@ -2,6 +2,7 @@
 
 
 import base64
+import json
 import os
 from collections import Counter
 
@@ -20,8 +21,13 @@ from pipelines.lib.serve import quality_report, recall
 GROUP = "gongkai"
 DEFAULT_DOCS_URL = "http://127.0.0.1:3001/gx_docs/index.html"  # where `gongkai ui` serves the Data Docs
 
+# Steps that open the warehouse run only on a Dask worker that holds it (`dask worker --resources
+# warehouse=1` on the warehouse's machine): DuckDB has one writer, on one machine. Parse batches run on
+# any worker. Other executors ignore the tag.
+ON_WAREHOUSE = {"dagster-dask/resource_requirements": json.dumps({"warehouse": 1})}
 
-@dg.asset(group_name=GROUP, kinds={"python", "duckdb"},
+
+@dg.asset(group_name=GROUP, kinds={"python", "duckdb"}, op_tags=ON_WAREHOUSE,
           description="Annual reports fetched from the websites in the sources registry (GONGKAI_SOURCES, default "
                       "data/sources.yaml) into the inbox, politely (robots.txt, a pause per host, conditional "
                       "requests); every request in fetch_log. Nothing to do when the registry has no entries.")
@@ -44,7 +50,7 @@ def fetched_documents(context: dg.AssetExecutionContext, gongkai: GongkaiSetting
     })
 
 
-@dg.asset(group_name=GROUP, kinds={"python", "duckdb"}, deps=[fetched_documents],
+@dg.asset(group_name=GROUP, kinds={"python", "duckdb"}, deps=[fetched_documents], op_tags=ON_WAREHOUSE,
           description="Every file under the inbox, hashed (sha256) and recorded as a document by content.")
 def inbox_documents(context: dg.AssetExecutionContext, gongkai: GongkaiSettings) -> dg.MaterializeResult:
     with connection.locked_warehouse(gongkai.warehouse_path) as con:  # writer lock: waits for another ingest
@@ -65,7 +71,7 @@ def inbox_documents(context: dg.AssetExecutionContext, gongkai: GongkaiSettings)
 # executor (`gongkai ingest`) runs the batches one after another; the multiprocess executor (the UI and
 # the daemon's default) or a cluster executor (k8s, celery) runs them side by side. Loading stays the
 # single writer downstream.
-@dg.op(ins={"after_scan": dg.In(dg.Nothing)}, out=dg.DynamicOut(list),
+@dg.op(ins={"after_scan": dg.In(dg.Nothing)}, out=dg.DynamicOut(list), tags=ON_WAREHOUSE,
        description="Lists the documents this parser version has not yet parsed and cuts them into batches.")
 def plan_parse_batches(context: dg.OpExecutionContext, gongkai: GongkaiSettings):
     with connection.locked_warehouse(gongkai.warehouse_path, read_only=True) as con:  # waits for a writer
@@ -76,10 +82,10 @@ def plan_parse_batches(context: dg.OpExecutionContext, gongkai: GongkaiSettings)
         yield dg.DynamicOutput(batch, mapping_key=f"batch_{k:05d}")
 
 
-@dg.op(description="Parses one batch of documents (stateless, in GONGKAI_PARSE_WORKERS processes) to staged JSON.")
+@dg.op(description="Parses one batch of documents (stateless, in GONGKAI_PARSE_WORKERS processes) to staged "
+                   "Arrow records at the staging URL.")
 def parse_batch(context: dg.OpExecutionContext, gongkai: GongkaiSettings, batch: list) -> dict:
-    stats = fanout.parse_pending(batch, gongkai.inbox_path,
-                                 fanout.staging_dir(gongkai.warehouse_path), workers=gongkai.parse_workers,
+    stats = fanout.parse_pending(batch, gongkai.inbox_path, gongkai.staging_location, workers=gongkai.parse_workers,
                                  max_bytes=gongkai.max_file_mb * 1024 * 1024, progress=context.log.info)
     return {"parsed": stats.parsed, "reused": stats.reused, "report": stats.kinds["report"],
             "quarantine": stats.kinds["quarantine"], "seconds": stats.seconds}
@@ -98,18 +104,18 @@ def summarize_parse(batch_stats: list[dict]) -> dg.Output[dict]:
 
 @dg.graph_asset(group_name=GROUP, kinds={"python"}, ins={"inbox_documents": dg.AssetIn(dagster_type=dg.Nothing)},
                 description="New documents parsed (in parallel, statelessly, in coarse batches) into typed reports "
-                            "or quarantine records, staged as JSON by content hash.")
+                            "or quarantine records, staged as Arrow records by content hash.")
 def parsed_documents(inbox_documents):
     return summarize_parse(plan_parse_batches(inbox_documents).map(parse_batch).collect())
 
 
-@dg.asset(group_name=GROUP, deps=[parsed_documents], kinds={"duckdb", "polars"},
+@dg.asset(group_name=GROUP, deps=[parsed_documents], kinds={"duckdb", "polars"}, op_tags=ON_WAREHOUSE,
           description="Parsed reports loaded into the warehouse, one transaction per report (facts and report "
                       "together); unreadable documents into quarantine.")
 def warehouse_reports(context: dg.AssetExecutionContext, gongkai: GongkaiSettings) -> dg.MaterializeResult:
     with connection.locked_warehouse(gongkai.warehouse_path) as con:  # writer lock: waits for another ingest
         pending = documents.pending_documents(con)
-        stats = loader.load_staged(con, pending, fanout.staging_dir(gongkai.warehouse_path), progress=context.log.info,
+        stats = loader.load_staged(con, pending, gongkai.staging_location, progress=context.log.info,
                                    inbox=gongkai.inbox_path)
         totals = con.execute("SELECT (SELECT count(*) FROM reports), (SELECT count(*) FROM quarantine), "
                              "(SELECT count(*) FROM facts)").fetchall()[0]
@@ -143,7 +149,7 @@ def warehouse_reports(context: dg.AssetExecutionContext, gongkai: GongkaiSetting
     })
 
 
-@dg.asset(group_name=GROUP, deps=[warehouse_reports], kinds={"duckdb", "polars"},
+@dg.asset(group_name=GROUP, deps=[warehouse_reports], kinds={"duckdb", "polars"}, op_tags=ON_WAREHOUSE,
           description="Every rule family in expectations/ (cross-checks R1–R5, schema, values, completeness, "
                       "uniqueness, narrative) judged set-wise by Great Expectations: one row per rule, scope and "
                       "report in quality_results. Metadata: the quality scorecard and a failures chart.")
@@ -158,10 +164,11 @@ def quality_results(context: dg.AssetExecutionContext, gongkai: GongkaiSettings)
         total, failed, na = con.execute("SELECT count(*), count(*) FILTER (WHERE NOT passed), "
                                         "count(*) FILTER (WHERE passed IS NULL) FROM quality_results").fetchall()[0]
         card = quality_report.scorecard(con)
-    chart = quality_report.failures_chart_png(card.by_rule)
     chart_path = docs_dir.parent / "quality_failures.png"
     chart_path.parent.mkdir(parents=True, exist_ok=True)  # absent when no report was ever loaded
-    chart_path.write_bytes(chart)
+    if reevaluated or not chart_path.exists():  # matplotlib costs seconds: draw only when the results changed
+        chart_path.write_bytes(quality_report.failures_chart_png(card.by_rule))
+    chart = chart_path.read_bytes()
     verb = "evaluated" if reevaluated else "unchanged since the last load (not re-evaluated)"
     context.log.info(f"quality: {total} scopes {verb}, {failed} failed, {na} not assessable")
     failing_rules = card.by_rule.filter(pl.col("reports_failing") > 0)
@@ -178,7 +185,7 @@ def quality_results(context: dg.AssetExecutionContext, gongkai: GongkaiSettings)
     })
 
 
-@dg.asset(group_name=GROUP, deps=[quality_results], kinds={"duckdb"},
+@dg.asset(group_name=GROUP, deps=[quality_results], kinds={"duckdb"}, op_tags=ON_WAREHOUSE,
           description="The analyst views (sql/views/020+). Built only when the blocking structural checks "
                       "(schema, codes, uniqueness) pass, so analysts never read views over a broken warehouse.")
 def analyst_views(context: dg.AssetExecutionContext, gongkai: GongkaiSettings) -> dg.MaterializeResult:

@@ -9,7 +9,7 @@ agencies published, and these say where it does not add up.
 
 import dagster as dg
 
-from pipelines.defs.assets import quality_results
+from pipelines.defs.assets import ON_WAREHOUSE, quality_results
 from pipelines.defs.resources import GongkaiSettings
 from pipelines.lib.judge.quality import blocking_rules, rule_descriptions, rule_ids, rule_meanings
 from pipelines.lib.load import connection
@@ -65,7 +65,7 @@ def build_checks() -> list[dg.AssetChecksDefinition]:
                                            + (f" (expected: {meanings[r][0]}; observed: {meanings[r][1]})"
                                               if r in meanings else "")) for r in rules]
 
-    @dg.multi_asset_check(specs=specs, name="quality_rules")
+    @dg.multi_asset_check(specs=specs, name="quality_rules", op_tags=ON_WAREHOUSE)
     def quality_rules(gongkai: GongkaiSettings):
         con = connection.connect(gongkai.warehouse_path, read_only=True)
         try:

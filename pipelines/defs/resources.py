@@ -20,6 +20,9 @@ class GongkaiSettings(dg.ConfigurableResource):
     max_file_mb: int = 50
     sources: str = DEFAULT_SOURCES  # the websites the nightly fetch visits (gongkai fetch --sources)
     fetch_delay: float = 1.0  # seconds between two requests to the same host
+    # Where parse results are staged: a local or shared path, or s3://... (fsspec); empty = beside the
+    # warehouse (<warehouse>.gongkai/staging). Parse steps on other machines write where the loader reads.
+    staging_url: str = ""
 
     @property
     def inbox_path(self) -> Path:
@@ -33,6 +36,12 @@ class GongkaiSettings(dg.ConfigurableResource):
     def sources_path(self) -> Path:
         return Path(self.sources).resolve()
 
+    @property
+    def staging_location(self) -> str:
+        from pipelines.lib.read.fanout import staging_url
+
+        return staging_url(self.warehouse_path, self.staging_url or None)
+
 
 def settings_from_env(inbox: str | None = None, warehouse: str | None = None) -> GongkaiSettings:
     """Flags override environment variables, which override the defaults (contract.md)."""
@@ -44,6 +53,7 @@ def settings_from_env(inbox: str | None = None, warehouse: str | None = None) ->
         max_file_mb=int(os.environ.get("GONGKAI_MAX_FILE_MB", "50")),
         sources=os.environ.get("GONGKAI_SOURCES") or DEFAULT_SOURCES,
         fetch_delay=float(os.environ.get("GONGKAI_FETCH_DELAY", "1")),
+        staging_url=os.environ.get("GONGKAI_STAGING_URL", ""),
     )
 
 

@@ -133,6 +133,7 @@ def evaluate_all(con: duckdb.DuckDBPyConnection, docs_dir: Path | None = None) -
     session = GXSession(docs_dir)
     names = suite_names()
     frames = [evaluate_suite(con, name, session=session) for name in names]
+    session.build_docs()
     if docs_dir is not None:
         from pipelines.lib.serve.data_docs import SuiteSummary, publish_offline
 

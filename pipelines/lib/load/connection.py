@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -100,6 +101,10 @@ def apply_views(con: duckdb.DuckDBPyConnection, *, analyst: bool = True) -> list
             continue
         con.execute(f.read_text(encoding="utf-8"))
         applied.append(f.name)
+    if analyst:  # the analyst views now stand on a current setup: say so (see open_warehouse)
+        fingerprint = setup_fingerprint()
+        if _setup_is_current(con, fingerprint, analyst_views=False):
+            con.execute("INSERT OR REPLACE INTO warehouse_meta VALUES ('setup', ?)", [f"{fingerprint}:analyst"])
     return applied
 
 def _seed_code_tables(con: duckdb.DuckDBPyConnection) -> None:
@@ -142,12 +147,73 @@ def _seed_label_tables(con: duckdb.DuckDBPyConnection) -> None:
         con.unregister("_seed")
 
 
+def setup_fingerprint() -> str:
+    """Changes whenever what apply_schema / apply_views write changes: the DDL and view files, the code and
+    division tables (resolver_fingerprint covers codes.yaml and cpca's data), and this module."""
+    from pipelines.lib import codes
+
+    files = [*sorted((SQL_DIR / "ddl").glob("*.sql")), *sorted((SQL_DIR / "views").glob("*.sql")),
+             Path(__file__), Path(codes.__file__), codes.CODES_PATH]
+    # A run opens the warehouse several times: hash again only when a file's size or mtime moved.
+    key = tuple((str(f), st.st_size, st.st_mtime_ns) for f in files for st in [f.stat()])
+    if key not in _SETUP_FINGERPRINTS:
+        import hashlib
+
+        h = hashlib.sha256(resolver_fingerprint().encode())
+        for f in files:
+            h.update(f.name.encode() + b"\0" + f.read_bytes())
+        _SETUP_FINGERPRINTS.clear()
+        _SETUP_FINGERPRINTS[key] = h.hexdigest()
+    return _SETUP_FINGERPRINTS[key]
+
+
+_SETUP_FINGERPRINTS: dict[tuple, str] = {}
+
+
+_CREATED_RE = re.compile(r"CREATE\s+(?:OR\s+REPLACE\s+)?(?:TABLE|VIEW)\s+(?:IF\s+NOT\s+EXISTS\s+)?(\w+)", re.I)
+
+
+def _expected_relations(analyst_views: bool) -> set[str]:
+    files = [*sorted((SQL_DIR / "ddl").glob("*.sql")),
+             *(f for f in sorted((SQL_DIR / "views").glob("*.sql")) if analyst_views or f.name < ANALYST_VIEWS_FROM)]
+    return {m.group(1).lower() for f in files for m in _CREATED_RE.finditer(f.read_text(encoding="utf-8"))}
+
+
+def _setup_is_current(con: duckdb.DuckDBPyConnection, fingerprint: str, analyst_views: bool) -> bool:
+    """A setup with the analyst views also serves an open without them; not the other way round. And every
+    table and view the SQL files create is still there (one dropped by hand is created again)."""
+    try:
+        stored = con.execute("SELECT value FROM warehouse_meta WHERE key = 'setup'").fetchall()
+    except duckdb.CatalogException:  # a new warehouse, or one from before the setup fingerprint
+        return False
+    wanted = {f"{fingerprint}:analyst"} if analyst_views else {f"{fingerprint}:analyst", f"{fingerprint}:contract"}
+    if not stored or stored[0][0] not in wanted:
+        return False
+    present = {r[0].lower() for r in con.execute(
+        "SELECT table_name FROM duckdb_tables() UNION ALL SELECT view_name FROM duckdb_views() WHERE NOT internal"
+    ).fetchall()}
+    return _expected_relations(analyst_views) <= present
+
+
+def setup_is_current(con: duckdb.DuckDBPyConnection, *, analyst_views: bool = True) -> bool:
+    """True when the schema, views and seeded tables of this warehouse are those of this code."""
+    return _setup_is_current(con, setup_fingerprint(), analyst_views)
+
+
 def open_warehouse(path: Path, *, analyst_views: bool = True) -> duckdb.DuckDBPyConnection:
     """Open read-write with the schema and views applied (the Dagster graph leaves the analyst views to
-    its analyst_views asset, which the blocking structural checks guard)."""
+    its analyst_views asset, which the blocking structural checks guard).
+
+    Re-applying the schema and re-seeding the code and division tables costs ~1 s, and a run opens the
+    warehouse several times: it is skipped when nothing it writes has changed since the last time.
+    """
     con = connect(path)
-    apply_schema(con)
-    apply_views(con, analyst=analyst_views)
+    fingerprint = setup_fingerprint()
+    if not _setup_is_current(con, fingerprint, analyst_views):
+        apply_schema(con)
+        apply_views(con, analyst=analyst_views)
+        kind = "analyst" if analyst_views else "contract"
+        con.execute("INSERT OR REPLACE INTO warehouse_meta VALUES ('setup', ?)", [f"{fingerprint}:{kind}"])
     return con
 
 DEFAULT_LOCK_WAIT_S = 3600.0

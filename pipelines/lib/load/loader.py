@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import json
 import os
 import re
 import time
@@ -14,21 +13,22 @@ from pathlib import Path
 
 import duckdb
 import polars as pl
+import pyarrow as pa
 
 from pipelines.lib.harmonize.agencies import resolve_agency
-from pipelines.lib.harmonize.facts import facts_frame
+from pipelines.lib.harmonize.facts import UnknownCode, code_domain
 from pipelines.lib.load import cross_year
-from pipelines.lib.load.connection import now
+from pipelines.lib.load.connection import now, read_sql
 from pipelines.lib.load.resolutions import apply_resolutions
 from pipelines.lib.model import ParsedReport, Quarantined
 from pipelines.lib.read.parse import PARSER_VERSION
+from pipelines.lib.read.staging import Staging, results_table
 
 Progress = Callable[[str], None]
 
 
 def report_id_for(sha256: str) -> str:
     return "r" + sha256[:15]
-
 
 # Which of two versions of one agency-year is current is decided by the documents, never by the order
 # they were ingested in (the same inbox must give the same warehouse): (1) a revision marker in the file
@@ -73,74 +73,87 @@ _HISTORY_SCHEMA = {
     "revision": pl.Int32, "published_on": pl.Date,
 }
 
-_UNRESOLVED_SCHEMA = {
-    "report_id": pl.String, "table_no": pl.String, "row_code": pl.String, "row_label": pl.String,
-    "printed": pl.String, "reason": pl.String, "detail": pl.String, "readings": pl.List(pl.String),
-    "source_file": pl.String,
-}
-
 def load_report(con: duckdb.DuckDBPyConnection, rep: ParsedReport) -> str:
     """Insert one report and all its facts in one transaction: never half a report."""
     return load_reports(con, [rep])[0]
 
 def load_reports(con: duckdb.DuckDBPyConnection, reps: list[ParsedReport]) -> list[str]:
-    """Insert reports with all their facts in ONE transaction: all of them or none, never half a report.
+    """Insert reports with all their facts in ONE transaction: all of them or none, never half a report."""
+    return load_staged_set(con, results_table(reps)) if reps else []
 
-    Set-wise (a handful of statements per batch, not per report): per-report statements cost ~10 ms
-    each, as every DELETE scans the facts table, which at 10^5 reports is hours.
+# Facts and unresolved rows come out of the staged records' nested lists inside DuckDB (sql/load/).
+_FACTS_SQL = read_sql("load/staged_facts.sql")
+_UNRESOLVED_SQL = read_sql("load/staged_unresolved.sql")
+_UNKNOWN_CODES_SQL = read_sql("load/unknown_codes.sql")
+
+def _history_frame(table: pa.Table, ids: list[str], ts) -> pl.DataFrame:
+    names = table.column("agency_name").to_pylist()
+    agencies = [resolve_agency(n) for n in names]
+    cols = {c: table.column(c).to_pylist() for c in
+            ("year", "template", "title", "format", "source_file", "sha256", "warnings", "narrative")}
+    return pl.DataFrame({
+        "report_id": ids, "agency_id": [a.agency_id for a in agencies], "agency_name": names,
+        "region_name": [a.region_name for a in agencies], "adcode": [a.adcode for a in agencies],
+        "admin_level": [a.admin_level for a in agencies], "sector": [a.sector for a in agencies],
+        **{c: cols[c] for c in ("year", "template", "title", "format", "source_file", "sha256")},
+        "parse_warnings": cols["warnings"], "narrative": cols["narrative"], "loaded_at": [ts] * len(ids),
+        "revision": [revision_from_name(f) for f in cols["source_file"]],
+        "published_on": [signed_date(n) for n in cols["narrative"]],
+    }, schema=_HISTORY_SCHEMA)
+
+def load_staged_set(con: duckdb.DuckDBPyConnection, table: pa.Table) -> list[str]:
+    """Insert staged report records (one Arrow row each) with all their facts in ONE transaction.
+
+    Set-wise (a handful of statements per set, not per report): per-report statements cost ~10 ms each,
+    as every DELETE scans the facts table, which at 10^5 reports is hours. Raises UnknownCode (nothing
+    written) if a fact's codes are outside codes.yaml.
     """
-    if not reps:
+    if table.num_rows == 0:
         return []
-    ids = [report_id_for(rep.sha256) for rep in reps]
+    ids = [report_id_for(sha) for sha in table.column("sha256").to_pylist()]
     if len(set(ids)) != len(ids):
         raise ValueError("a load batch holds the same document twice")
-    facts = facts_frame(list(zip(reps, ids, strict=True)))
-    ts = now()
-    history = []
-    for rep, report_id in zip(reps, ids, strict=True):
-        agency = resolve_agency(rep.agency_name)
-        history.append({
-            "report_id": report_id, "agency_id": agency.agency_id, "agency_name": rep.agency_name,
-            "region_name": agency.region_name, "adcode": agency.adcode, "admin_level": agency.admin_level,
-            "sector": agency.sector, "year": rep.year, "template": rep.template, "title": rep.title,
-            "format": rep.format, "source_file": rep.source_file, "sha256": rep.sha256,
-            "parse_warnings": rep.warnings, "narrative": rep.narrative, "loaded_at": ts,
-            "revision": revision_from_name(rep.source_file), "published_on": signed_date(rep.narrative)})
-    history_frame = pl.DataFrame(history, schema=_HISTORY_SCHEMA)
-    unresolved = pl.DataFrame(
-        [{"report_id": report_id, "table_no": u.table, "row_code": u.row_code, "row_label": u.row_label,
-          "printed": u.printed, "reason": u.reason, "detail": u.detail, "readings": u.readings,
-          "source_file": rep.source_file}
-         for rep, report_id in zip(reps, ids, strict=True) for u in rep.unresolved], schema=_UNRESOLVED_SCHEMA)
-    con.execute("BEGIN")
+    history = _history_frame(table, ids, now())
+    con.register("_staged_set", table.append_column("report_id", pa.array(ids, pa.string())))
+    con.register("_code_domain", code_domain())
     try:
-        # Load order is acceptance order: the newest accepted version of an agency-year wins.
-        seqs = sorted(v for (v,) in con.execute("SELECT nextval('accepted_seq') FROM range(?)", [len(reps)]).fetchall())
-        con.register("_incoming_reports", history_frame.with_columns(pl.Series("accepted_seq", seqs, pl.Int64)))
+        facts = con.sql(_FACTS_SQL).to_arrow_table()
+        unresolved = con.sql(_UNRESOLVED_SQL).to_arrow_table()
         con.register("_incoming_facts", facts)
-        con.register("_incoming_unresolved", unresolved)
-        for table in ("facts", "unresolved_rows", "report_history"):
-            con.execute(f"DELETE FROM {table} WHERE report_id IN (SELECT report_id FROM _incoming_reports)")
-        con.execute("INSERT INTO report_history BY NAME SELECT * FROM _incoming_reports")
-        con.execute("INSERT INTO facts BY NAME SELECT * FROM _incoming_facts")
-        con.execute("INSERT INTO unresolved_rows BY NAME SELECT * FROM _incoming_unresolved")
-        # People's readings of these documents (`gongkai resolve`) go back on before anyone sees the load.
-        apply_resolutions(con, history_frame)
-        con.execute("DELETE FROM quarantine WHERE sha256 IN (SELECT sha256 FROM _incoming_reports)")
-        # The file now loads: its quarantine rows for content no longer in the inbox (e.g. the half-written
-        # copy quarantined table3_incomplete) are superseded.
-        con.execute("DELETE FROM quarantine WHERE source_file IN (SELECT source_file FROM _incoming_reports) "
-                    "AND sha256 NOT IN (SELECT sha256 FROM documents WHERE present)")
-        con.execute("UPDATE documents SET status = 'loaded', parser_version = ?, report_id = i.report_id "
-                    "FROM _incoming_reports i WHERE documents.sha256 = i.sha256", [PARSER_VERSION])
-        _test_pause_before_commit()
-        con.execute("COMMIT")
-    except Exception:
-        con.execute("ROLLBACK")
-        raise
+        unknown = con.execute(_UNKNOWN_CODES_SQL).fetchall()
+        if unknown:
+            raise UnknownCode(f"codes outside codes.yaml: {unknown}")
+        con.execute("BEGIN")
+        try:
+            # accepted_seq records the load order (history); which version is current is decided by the
+            # documents themselves (version_key in sql/views/010_contract.sql), never by this order.
+            seqs = sorted(v for (v,) in con.execute("SELECT nextval('accepted_seq') FROM range(?)",
+                                                    [len(ids)]).fetchall())
+            con.register("_incoming_reports", history.with_columns(pl.Series("accepted_seq", seqs, pl.Int64)))
+            con.register("_incoming_unresolved", unresolved)
+            for t in ("facts", "unresolved_rows", "report_history"):
+                con.execute(f"DELETE FROM {t} WHERE report_id IN (SELECT report_id FROM _incoming_reports)")
+            con.execute("INSERT INTO report_history BY NAME SELECT * FROM _incoming_reports")
+            con.execute("INSERT INTO facts BY NAME SELECT * FROM _incoming_facts")
+            con.execute("INSERT INTO unresolved_rows BY NAME SELECT * FROM _incoming_unresolved")
+            # People's readings of these documents (`gongkai resolve`) go back on before anyone sees the load.
+            apply_resolutions(con, history)
+            con.execute("DELETE FROM quarantine WHERE sha256 IN (SELECT sha256 FROM _incoming_reports)")
+            # The file now loads: its quarantine rows for content no longer in the inbox (e.g. the half-written
+            # copy quarantined table3_incomplete) are superseded.
+            con.execute("DELETE FROM quarantine WHERE source_file IN (SELECT source_file FROM _incoming_reports) "
+                        "AND sha256 NOT IN (SELECT sha256 FROM documents WHERE present)")
+            con.execute("UPDATE documents SET status = 'loaded', parser_version = ?, report_id = i.report_id "
+                        "FROM _incoming_reports i WHERE documents.sha256 = i.sha256", [PARSER_VERSION])
+            _test_pause_before_commit()
+            con.execute("COMMIT")
+        except Exception:
+            con.execute("ROLLBACK")
+            raise
     finally:
-        for name in ("_incoming_reports", "_incoming_facts", "_incoming_unresolved"):
-            con.unregister(name)
+        for name in ("_staged_set", "_code_domain", "_incoming_facts", "_incoming_reports", "_incoming_unresolved"):
+            with contextlib.suppress(Exception):
+                con.unregister(name)
     return ids
 
 def quarantine_document(con: duckdb.DuckDBPyConnection, q: Quarantined) -> None:
@@ -194,55 +207,53 @@ def record_unparsed(con: duckdb.DuckDBPyConnection, inbox: Path, sha: str, rel: 
 
 LOAD_BATCH = 500  # reports per load transaction: set-wise statements, one commit per batch
 
-def load_staged(con: duckdb.DuckDBPyConnection, items: list[tuple[str, str]], staging: Path,
+def load_staged(con: duckdb.DuckDBPyConnection, items: list[tuple[str, str]], staging: Path | str | Staging,
                 progress: Progress | None = None, batch_size: int = LOAD_BATCH,
                 inbox: Path | None = None) -> LoadStats:
     """Load staged results in transactions of up to ``batch_size`` reports (all of a batch or none of it).
 
-    If a batch fails, its reports are loaded one by one, so only the report that cannot be loaded is
-    quarantined (stage ``load``) and the others go in. With ``inbox``, a document the parse left unstaged
-    is accounted for (see record_unparsed).
+    Each set of staged records is read as one Arrow table and handed to DuckDB whole. If a batch fails,
+    its reports are loaded one by one, so only the report that cannot be loaded is quarantined (stage
+    ``load``) and the others go in. A document with no readable staged result (not parsed yet, or its
+    staged file was torn) stays pending and is parsed again by the next run; with ``inbox``, one the parse
+    left unstaged because its file changed or cannot be read is accounted for (see record_unparsed).
     """
+    staging = staging if isinstance(staging, Staging) else Staging(staging)
     stats = LoadStats()
-    batch: list[ParsedReport] = []
-
-    def flush() -> None:
-        if not batch:
-            return
+    for start in range(0, len(items), batch_size):
+        chunk = items[start: start + batch_size]
+        table, missing = staging.read_many([sha for sha, _ in chunk])
+        rel_of = dict(chunk)
+        if inbox is not None:
+            for sha in missing:
+                why = record_unparsed(con, inbox, sha, rel_of[sha])
+                if why:
+                    stats.skipped.append((rel_of[sha], why))
+        if table.num_rows == 0:
+            continue  # the inbox path now, not the one the document had when it was parsed
+        table = table.set_column(table.schema.get_field_index("source_file"), "source_file",
+                                 pa.array([rel_of[s] for s in table.column("sha256").to_pylist()], pa.string()))
+        kinds = table.column("kind").to_pylist()
+        reports = table.filter(pa.array([k == "report" for k in kinds]))
+        for row in table.filter(pa.array([k != "report" for k in kinds])).select(
+                ["source_file", "sha256", "stage", "reason", "detail"]).to_pylist():
+            quarantine_document(con, Quarantined(**row))
+            stats.quarantined.append((row["source_file"], row["reason"]))
         try:
-            stats.loaded.extend(load_reports(con, batch))
+            stats.loaded.extend(load_staged_set(con, reports))
         except Exception:  # noqa: BLE001 - find the report that broke the batch
-            for rep in batch:
+            for k in range(reports.num_rows):
+                one = reports.slice(k, 1)
                 try:
-                    stats.loaded.extend(load_reports(con, [rep]))
+                    stats.loaded.extend(load_staged_set(con, one))
                 except Exception as e:  # noqa: BLE001 - a report that cannot be loaded is quarantined, not fatal
-                    q = Quarantined(rep.source_file, rep.sha256, "load", "load_failed",
+                    rel, sha = one.column("source_file")[0].as_py(), one.column("sha256")[0].as_py()
+                    q = Quarantined(rel, sha, "load", "load_failed",
                                     f"The report was read but could not be loaded ({type(e).__name__}: {str(e)[:200]}).")
                     quarantine_document(con, q)
-                    stats.quarantined.append((rep.source_file, q.reason))
-        batch.clear()
-
-    for i, (sha, rel) in enumerate(items, 1):
-        staged = staging / f"{sha}.json"
-        if not staged.exists():  # not parsed: stays pending for the next run
-            why = record_unparsed(con, inbox, sha, rel) if inbox is not None else None
-            if why:
-                stats.skipped.append((rel, why))
-            continue
-        payload = json.loads(staged.read_text(encoding="utf-8"))
-        if payload["kind"] == "report":
-            rep = ParsedReport.from_dict(payload["result"])
-            rep.source_file = rel
-            batch.append(rep)
-            if len(batch) >= batch_size:
-                flush()
-        else:
-            q = Quarantined(**payload["result"])
-            quarantine_document(con, Quarantined(rel, q.sha256 or sha, q.stage, q.reason, q.detail))
-            stats.quarantined.append((rel, q.reason))
-        if progress and (i % 1000 == 0 or i == len(items)):
-            progress(f"read {i}/{len(items)} staged results")
-    flush()
+                    stats.quarantined.append((rel, q.reason))
+        if progress:
+            progress(f"read {min(start + batch_size, len(items))}/{len(items)} staged results")
     if stats.loaded:
         cross_year.refresh_suggestions(con)  # set-wise, once per load: a new year is evidence for its neighbours
     return stats

@@ -2,26 +2,27 @@
 
 A few long-lived worker processes serve many documents (the normal case pays no spawn per document); a
 document that makes a reader spin, or crashes it, is quarantined and the run goes on. Results are staged
-as files named by content hash, so a crash between parse and load loses nothing and re-parses nothing.
+(``staging.py``: Arrow, by content hash, at a path or URL) so a crash between parse and load loses nothing
+and re-parses nothing, and parse steps on other machines write where the single loader reads.
 """
 
 from __future__ import annotations
 
 import contextlib
 import hashlib
-import json
 import multiprocessing as mp
 import os
 import sys
 import time
 from collections import Counter, deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection, wait
 from pathlib import Path
 
 from pipelines.lib.model import ParsedReport, Quarantined
-from pipelines.lib.read.parse import DEFAULT_MAX_BYTES, PARSER_VERSION, parse_document
+from pipelines.lib.read.parse import DEFAULT_MAX_BYTES, parse_document
+from pipelines.lib.read.staging import Staging
 
 Progress = Callable[[str], None]
 ParseFn = Callable[..., ParsedReport | Quarantined]
@@ -38,20 +39,17 @@ def staging_dir(warehouse: Path) -> Path:
 
     return runtime_dir(warehouse) / "staging"
 
+def staging_url(warehouse: Path, url: str | None = None) -> str:
+    """Where parse results are staged: ``url``, else GONGKAI_STAGING_URL (a shared path or ``s3://...``, so
+    workers on other machines write where the loader reads), else ``<warehouse>.gongkai/staging``."""
+    return url or os.environ.get("GONGKAI_STAGING_URL") or str(staging_dir(warehouse))
+
 def batches(items: list[tuple[str, str]], size: int) -> list[list[tuple[str, str]]]:
     """Coarse batches of pending documents, one parse step each. Nothing pending: no batch at all."""
     size = max(1, size)
     return [items[i: i + size] for i in range(0, len(items), size)]
 
-Task = tuple[str, str, str, str, int]  # sha256, path relative to the inbox, inbox, staging dir, max bytes
-
-def _stage(target: Path, result: ParsedReport | Quarantined) -> str:
-    kind = "report" if isinstance(result, ParsedReport) else "quarantine"
-    payload = {"kind": kind, "parser_version": PARSER_VERSION, "result": result.to_dict()}
-    tmp = target.with_suffix(f".{os.getpid()}.tmp")
-    tmp.write_text(json.dumps(payload, ensure_ascii=False), encoding="utf-8")
-    tmp.replace(target)  # atomic: a reader never sees half a file
-    return kind
+Task = tuple[str, str, str, str, int]  # sha256, path relative to the inbox, inbox, staging URL, max bytes
 
 def _read_snapshot(path: Path, max_bytes: int) -> bytes:
     """The file's bytes, read once (at most max_bytes + 1: a file over the limit is not read whole)."""
@@ -59,7 +57,7 @@ def _read_snapshot(path: Path, max_bytes: int) -> bytes:
         return f.read(max_bytes + 1)
 
 
-def _parse_one(task: Task, parse: ParseFn = parse_document) -> tuple[str, str]:
+def _parse_one(task: Task, parse: ParseFn = parse_document, memory_mb: float = 0.0) -> tuple[str, str]:
     """Parse the bytes that were hashed: the file is read once into a snapshot, hashed again, and only a
     snapshot whose hash is the scanned one is parsed (under that hash). A file replaced since the scan
     gives kind ``changed`` and nothing is staged: its document stays pending, and the next scan sees the
@@ -73,22 +71,23 @@ def _parse_one(task: Task, parse: ParseFn = parse_document) -> tuple[str, str]:
     except FileNotFoundError:
         result: ParsedReport | Quarantined = Quarantined(
             rel, sha, "read", "file_vanished", "The file disappeared from the inbox before it was read.")
-        return sha, _stage(Path(out_dir) / f"{sha}.json", result)
+        return sha, Staging(out_dir).write(result)
     except OSError:
         return sha, "unreadable"  # not staged: stays pending, shown as skipped (unreadable) by the load
     if len(data) <= max_bytes and hashlib.sha256(data).hexdigest() != sha:
         return sha, "changed"
     try:
-        if len(data) > max_bytes:  # too large: rejected on size, the bytes beyond the limit never read
-            result = parse(path, source_file=rel, sha256=sha, max_bytes=max_bytes)
-        else:
-            result = parse(path, source_file=rel, sha256=sha, max_bytes=max_bytes, data=data)
+        with _memory_capped(memory_mb):
+            if len(data) > max_bytes:  # too large: rejected on size, the bytes beyond the limit never read
+                result = parse(path, source_file=rel, sha256=sha, max_bytes=max_bytes)
+            else:
+                result = parse(path, source_file=rel, sha256=sha, max_bytes=max_bytes, data=data)
     except MemoryError:  # the worker's address-space cap (GONGKAI_PARSE_MEMORY_MB) stopped it
         del data
         result = Quarantined(rel, sha, "parse", "memory_limit",
-                             f"Parsing this document needed more than the {parse_memory_mb_from_env():g} MB "
+                             f"Parsing this document needed more than the {memory_mb:g} MB "
                              "memory cap of one parse worker (GONGKAI_PARSE_MEMORY_MB); it was stopped.")
-    return sha, _stage(Path(out_dir) / f"{sha}.json", result)
+    return sha, Staging(out_dir).write(result)
 
 
 def parse_memory_mb_from_env() -> float:
@@ -96,21 +95,32 @@ def parse_memory_mb_from_env() -> float:
     return float(os.environ.get("GONGKAI_PARSE_MEMORY_MB", DEFAULT_PARSE_MEMORY_MB) or 0)
 
 
-def _cap_memory(extra_mb: float) -> None:
-    """Linux: cap this process's address space at its current size + extra_mb, so a document that asks
-    for gigabytes fails with MemoryError (quarantined memory_limit) instead of taking the machine."""
-    if extra_mb <= 0:
+@contextlib.contextmanager
+def _memory_capped(extra_mb: float) -> Iterator[None]:
+    """Linux, in a parse worker: cap the address space at the current size + extra_mb while a document is
+    parsed, so a document that asks for gigabytes fails with MemoryError (quarantined memory_limit)
+    instead of taking the machine. Only the parse is capped: staging the result afterwards (Arrow's
+    allocator reserves address space on first use) runs under the previous limit again."""
+    if extra_mb <= 0 or not sys.platform.startswith("linux"):
+        yield
         return
-    with contextlib.suppress(Exception):
-        import resource
+    import resource
 
+    soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+    try:
         with open("/proc/self/statm") as f:
             current = int(f.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
         limit = current + int(extra_mb * 1024 * 1024)
-        _, hard = resource.getrlimit(resource.RLIMIT_AS)
         if hard != resource.RLIM_INFINITY:
             limit = min(limit, hard)
         resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
+    except (OSError, ValueError):
+        yield
+        return
+    try:
+        yield
+    finally:
+        resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
 
 
 def _die_with_parent() -> None:
@@ -126,7 +136,6 @@ def _worker_main(conn: Connection, parse: ParseFn, memory_mb: float = 0.0) -> No
     # A long-lived worker: one process serves many documents, so the normal case pays no spawn per document.
     if sys.platform.startswith("linux"):
         _die_with_parent()
-        _cap_memory(memory_mb)
     while True:
         try:
             task = conn.recv()
@@ -135,9 +144,22 @@ def _worker_main(conn: Connection, parse: ParseFn, memory_mb: float = 0.0) -> No
         if task is None:
             return
         try:
-            conn.send(_parse_one(task, parse))
+            conn.send(_parse_one(task, parse, memory_mb))
         except Exception as e:  # noqa: BLE001 - e.g. the staging dir is unwritable: report, keep serving
             conn.send((task[0], f"error:{type(e).__name__}: {e}"))
+
+def _worker_context() -> mp.context.BaseContext:
+    """Workers come from a fork server, not from a fork of this process: the loader here holds DuckDB and
+    Arrow thread pools, and a child forked from a process with live native threads can crash (SIGSEGV) the
+    first time it uses them. The server starts clean, imports the readers once, and forks cheap workers.
+    Workers see the environment the server started with: what they need is passed as arguments."""
+    if sys.platform.startswith("linux"):
+        ctx = mp.get_context("forkserver")
+        ctx.set_forkserver_preload(["pipelines.lib.read.parse", "pipelines.lib.read.staging",
+                                    "pipelines.lib.read.extract.pdf", "pipelines.lib.read.extract.docx"])
+        return ctx
+    return mp.get_context()
+
 
 @dataclass
 class _Slot:
@@ -154,7 +176,7 @@ class _WorkerPool:
     """
 
     def __init__(self, size: int, parse: ParseFn, timeout: float):
-        self.ctx = mp.get_context()
+        self.ctx = _worker_context()
         self.parse, self.timeout, self.size = parse, timeout, size
         self.memory_mb = parse_memory_mb_from_env()
         self.slots: list[_Slot] = []
@@ -184,10 +206,11 @@ class _WorkerPool:
                         try:
                             _, kind = slot.conn.recv()
                         except (EOFError, OSError):
+                            slot.proc.join(timeout=1)
                             kind = self._fail(slot, "worker_died", "The parser process died while reading this "
-                                              "document (a crash in a reader, or it ran out of the "
-                                              f"{self.memory_mb:g} MB memory cap, GONGKAI_PARSE_MEMORY_MB); "
-                                              "it is quarantined so the run goes on.")
+                                              f"document (exit code {slot.proc.exitcode}: a crash in a reader, or "
+                                              f"it ran out of the {self.memory_mb:g} MB memory cap, "
+                                              "GONGKAI_PARSE_MEMORY_MB); it is quarantined so the run goes on.")
                         on_done(task, kind)
                         self._assign(slot, queue)
                     elif time.monotonic() >= slot.deadline:
@@ -215,7 +238,7 @@ class _WorkerPool:
         slot.proc.join()
         slot.conn.close()
         sha, rel, _, out_dir, _ = task
-        kind = _stage(Path(out_dir) / f"{sha}.json", Quarantined(rel, sha, "parse", reason, detail))
+        kind = Staging(out_dir).write(Quarantined(rel, sha, "parse", reason, detail))
         fresh = self._spawn()
         slot.proc, slot.conn = fresh.proc, fresh.conn
         return kind
@@ -238,26 +261,28 @@ class ParseStats:
     kinds: Counter = field(default_factory=Counter)
     seconds: float = 0.0
 
-def parse_pending(items: list[tuple[str, str]], inbox: Path, staging: Path, *, workers: int = 1,
+def parse_pending(items: list[tuple[str, str]], inbox: Path, staging: Path | str | Staging, *, workers: int = 1,
                   max_bytes: int = DEFAULT_MAX_BYTES, timeout: float | None = None,
                   progress: Progress | None = None, parse: ParseFn = parse_document) -> ParseStats:
-    """Parse each pending document to a staged JSON file, in ``workers`` processes, each under ``timeout`` s.
+    """Parse each pending document to a staged result, in ``workers`` processes, each under ``timeout`` s.
 
-    ``timeout`` defaults to GONGKAI_PARSE_TIMEOUT_S (60 s); 0 parses in this process with no limit.
+    A document already staged by this parser version (an earlier run was interrupted before loading) is
+    not parsed again; one whose staged file cannot be read (torn) is. ``timeout`` defaults to GONGKAI_PARSE_TIMEOUT_S (60 s); 0 parses in this process with no limit.
     ``parse`` must be a module-level function (it is sent to the worker processes); tests use it to
     inject a document that never finishes.
     """
-    staging.mkdir(parents=True, exist_ok=True)
+    staging = staging if isinstance(staging, Staging) else Staging(staging)
+    staging.prepare()
+    staging.clean_leftovers()
     timeout = parse_timeout_from_env() if timeout is None else timeout
     stats = ParseStats()
     t0 = time.perf_counter()
     todo: list[Task] = []
     for sha, rel in items:
-        staged = staging / f"{sha}.json"
-        if staged.exists() and json.loads(staged.read_text(encoding="utf-8")).get("parser_version") == PARSER_VERSION:
+        if staging.read(sha) is not None:
             stats.reused += 1  # parsed by an earlier, interrupted run
             continue
-        todo.append((sha, rel, str(inbox), str(staging), max_bytes))
+        todo.append((sha, rel, str(inbox), staging.url, max_bytes))
 
     def done(task: Task, kind: str) -> None:
         stats.kinds[kind] += 1

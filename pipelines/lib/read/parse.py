@@ -86,8 +86,32 @@ def sniff_format(path: Path, head: bytes) -> str:
     return "txt"
 
 
+class _Readers(dict):
+    """Readers by format. The optional ones (DOCX, PDF, markdown) are imported on first lookup: PyMuPDF
+    alone takes ~1 s to import, which a run that parses nothing (or only text) should not pay."""
+
+    _complete = False
+
+    def _complete_once(self) -> None:
+        if not self._complete:
+            self._complete = True
+            _register_optional_readers()
+
+    def __getitem__(self, key):
+        self._complete_once()
+        return super().__getitem__(key)
+
+    def get(self, key, default=None):
+        self._complete_once()
+        return super().get(key, default)
+
+    def __contains__(self, key) -> bool:
+        self._complete_once()
+        return super().__contains__(key)
+
+
 # Readers by format: bytes -> Extracted. Formats added by other modules register here.
-READERS: dict[str, Callable[[bytes], Extracted]] = {}
+READERS: dict[str, Callable[[bytes], Extracted]] = _Readers()
 
 
 def _read_txt(data: bytes) -> Extracted:
@@ -173,9 +197,6 @@ def _register_optional_readers() -> None:
     for mod in ("docx", "pdf", "markdown"):
         with contextlib.suppress(ImportError, AttributeError):
             __import__(f"{__package__}.extract.{mod}", fromlist=["register"]).register(READERS)
-
-
-_register_optional_readers()
 
 
 def build_report(ext: Extracted, *, source_file: str, sha256: str, fmt: str) -> ParsedReport:

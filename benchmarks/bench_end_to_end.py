@@ -1,0 +1,167 @@
+"""End to end against the floor: `gongkai ingest` and the unavoidable work, on the same documents, in one run.
+
+    python benchmarks/bench_end_to_end.py [--docs 1000] [--formats txt,html,docx,pdf] [--workers 2]
+                                          [--executor in_process] [--workdir DIR] [--keep]
+
+Writes N generated reports (distinct agency-years, the formats taking turns, so a quarter each by
+default) to an inbox (kept in --workdir and reused when it already holds N files), then:
+
+1. the floor: the work no parser can skip, on one core: decode the text, parse the HTML, unzip and
+   parse the DOCX XML, PyMuPDF word extraction of every PDF page;
+2. `gongkai ingest` from an empty warehouse, as a user runs it (a fresh process: start-up included);
+3. `gongkai ingest` again with nothing new (the nightly no-change run);
+
+and prints documents/s for each, the ratio end-to-end / floor, peak memory (RSS of the ingest and its
+children) and the warehouse's size. Prints the machine's load average: the numbers mean little on a
+busy machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import os
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import zipfile
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(REPO / "tests"))
+
+from gen_reports import report_texts  # noqa: E402
+
+
+def write_inbox(inbox: Path, n: int, formats: tuple[str, ...]) -> None:
+    if inbox.is_dir() and sum(1 for _ in inbox.iterdir()) == n:
+        return  # rendering thousands of PDFs takes a while: reuse
+    shutil.rmtree(inbox, ignore_errors=True)
+    inbox.mkdir(parents=True)
+    for name, data in report_texts(n, seed=13, formats=formats):
+        (inbox / name).write_bytes(data)
+
+
+def floor_seconds(files: list[Path]) -> tuple[float, float]:
+    """The unavoidable work: bytes -> text for every format, on one core (no tables, no facts).
+    Returns (wall seconds, CPU seconds)."""
+    import lxml.html
+    import pymupdf
+    from lxml import etree
+
+    from pipelines.lib.read.decode import decode_bytes
+
+    t0, c0 = time.perf_counter(), time.process_time()
+    for f in files:
+        data = f.read_bytes()
+        ext = f.suffix
+        if ext == ".txt":
+            decode_bytes(data)
+        elif ext == ".html":
+            lxml.html.document_fromstring(decode_bytes(data))
+        elif ext == ".docx":
+            with zipfile.ZipFile(io.BytesIO(data)) as z:
+                etree.fromstring(z.read("word/document.xml"))
+        elif ext == ".pdf":
+            with pymupdf.open(stream=data, filetype="pdf") as doc:
+                for page in doc:
+                    page.get_text("words")
+    return time.perf_counter() - t0, time.process_time() - c0
+
+
+def parse_cpu_by_format(files: list[Path], sample: int = 60) -> None:
+    """CPU milliseconds per document to parse and stage, by format, on one core (a warm second pass):
+    the per-format costs docs/scale.md plans with. CPU time, because wall time on a shared machine is noise."""
+    from pipelines.lib.read.parse import parse_document
+    from pipelines.lib.read.staging import results_table
+
+    by_format: dict[str, list[Path]] = {}
+    for f in files:
+        by_format.setdefault(f.suffix.lstrip("."), []).append(f)
+    cells = []
+    for fmt, group in sorted(by_format.items()):
+        group = group[:sample]
+        for _ in range(2):
+            t = time.process_time()
+            results = [parse_document(f) for f in group]
+            parse_ms = 1000 * (time.process_time() - t) / len(group)
+        results_table(results[:1])  # the first conversion pays pyarrow's one-time set-up
+        t = time.process_time()
+        results_table(results)
+        cells.append(f"{fmt} {parse_ms:.1f} + {1000 * (time.process_time() - t) / len(group):.1f}")
+    print(f"parse + to Arrow, ms CPU per document (1 core, {sample} per format): {'; '.join(cells)}", flush=True)
+
+
+def ingest(inbox: Path, warehouse: Path, workers: int, executor: str) -> tuple[float, int, float, str]:
+    """One `gongkai ingest` in a fresh process: (wall seconds, peak RSS in MB of the largest of it and its
+    children, CPU seconds of it and its children, output). CPU seconds mean more than wall time on a busy
+    machine."""
+    env = {**os.environ, "GONGKAI_INBOX": str(inbox), "GONGKAI_WAREHOUSE": str(warehouse)}
+    env.pop("DAGSTER_HOME", None)
+    cmd = [str(Path(sys.executable).parent / "gongkai"), "ingest", "--workers", str(workers)]
+    if executor != "in_process":
+        cmd += ["--executor", executor]
+    # Peak RSS via a wrapper process, so this benchmark's own memory does not count.
+    wrapper = ("import resource,subprocess,sys;r=subprocess.run(sys.argv[1:]);u=resource.getrusage(resource.RUSAGE_CHILDREN);"
+               "print('PEAK_RSS_KB',u.ru_maxrss,u.ru_utime+u.ru_stime,file=sys.stderr);"
+               "sys.exit(r.returncode)")
+    t0 = time.perf_counter()
+    out = subprocess.run([sys.executable, "-c", wrapper, *cmd], env=env, capture_output=True, text=True)
+    wall = time.perf_counter() - t0
+    if out.returncode != 0:
+        raise SystemExit(f"gongkai ingest failed ({out.returncode}):\n{out.stdout}\n{out.stderr[-3000:]}")
+    _, rss_kb, cpu = next(line.split() for line in out.stderr.splitlines() if line.startswith("PEAK_RSS_KB"))
+    return wall, int(rss_kb) // 1024, float(cpu), out.stdout
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--docs", type=int, default=1000)
+    ap.add_argument("--formats", default="txt,html,docx,pdf")
+    ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--executor", default="in_process", choices=("in_process", "multiprocess", "dask"))
+    ap.add_argument("--workdir", type=Path, default=None, help="keeps the generated inbox between runs")
+    ap.add_argument("--keep", action="store_true", help="keep the warehouse (for its size, or to look at it)")
+    args = ap.parse_args()
+    formats = tuple(args.formats.split(","))
+    work = args.workdir or Path(tempfile.mkdtemp(prefix="gongkai-e2e-"))
+    inbox = work / f"inbox-{args.docs}-{'-'.join(formats)}"
+    t = time.perf_counter()
+    write_inbox(inbox, args.docs, formats)
+    files = sorted(inbox.iterdir())
+    print(f"{len(files)} documents ({', '.join(formats)} taking turns) in {inbox} "
+          f"[generated/listed in {time.perf_counter() - t:.1f} s]; load average {os.getloadavg()[0]:.1f}, "
+          f"{os.cpu_count()} cores", flush=True)
+
+    floor, floor_cpu = floor_seconds(files)
+    print(f"floor (unavoidable work, 1 core): {floor:6.2f} s wall = {len(files) / floor:7.1f} docs/s, "
+          f"{floor_cpu:6.2f} s CPU", flush=True)
+    parse_cpu_by_format(files)
+
+    warehouse = work / "e2e.duckdb"
+    for p in (warehouse, Path(str(warehouse) + ".gongkai"), Path(str(warehouse) + ".lock")):
+        shutil.rmtree(p, ignore_errors=True) if p.is_dir() else p.unlink(missing_ok=True)
+    wall, rss, cpu, out = ingest(inbox, warehouse, args.workers, args.executor)
+    summary = [line for line in out.splitlines() if line.startswith(("documents seen", "warehouse:"))]
+    print(f"gongkai ingest ({args.executor}, {args.workers} parse workers), empty warehouse: {wall:6.2f} s wall = "
+          f"{len(files) / wall:7.1f} docs/s, {cpu:6.2f} s CPU (all processes), peak RSS {rss} MB; "
+          f"{' | '.join(summary)}", flush=True)
+    print(f"ratio end-to-end / floor: {wall / floor:.1f}x wall (ingest on {args.workers} workers, floor on 1 core); "
+          f"{cpu / floor_cpu:.1f}x CPU (all the ingest's processes / the floor's)")
+    nochange, rss2, cpu2, out2 = ingest(inbox, warehouse, args.workers, args.executor)
+    how = "no Dagster run" if "no Dagster run started" in out2 else "a full Dagster run"
+    print(f"gongkai ingest, nothing new: {nochange:6.2f} s wall, {cpu2:5.2f} s CPU, peak RSS {rss2} MB ({how})")
+    size = warehouse.stat().st_size
+    print(f"warehouse {size / 1e6:.1f} MB ({size / len(files) / 1024:.1f} KB per document); "
+          f"load average now {os.getloadavg()[0]:.1f}; this process's user CPU "
+          f"{resource.getrusage(resource.RUSAGE_SELF).ru_utime:.1f} s")
+    if not args.keep and args.workdir is None:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

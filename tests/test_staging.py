@@ -1,0 +1,132 @@
+"""Durable staging (issue 11): a torn staged result is parsed again, never fatal; temporary leftovers go;
+a failed write leaves nothing behind; staging at a URL (fsspec) works like a local folder."""
+
+from __future__ import annotations
+
+import errno
+import os
+import time
+from pathlib import Path
+
+import duckdb
+import pytest
+from gen_reports import write_reports
+
+from pipelines.lib.load import connection, documents, loader
+from pipelines.lib.model import Quarantined
+from pipelines.lib.read import fanout
+from pipelines.lib.read.staging import TMP_SUFFIX, Staging
+
+
+def _scan(warehouse: Path, inbox: Path) -> list[tuple[str, str]]:
+    con = connection.open_warehouse(warehouse)
+    try:
+        documents.scan_inbox(con, inbox)
+        return documents.pending_documents(con)
+    finally:
+        con.close()
+
+
+def _parse_and_load(warehouse: Path, inbox: Path) -> tuple[int, int]:
+    """One run as the assets do it (without quality); returns (documents parsed, reports loaded)."""
+    con = connection.open_warehouse(warehouse)
+    try:
+        documents.scan_inbox(con, inbox)
+        pending = documents.pending_documents(con)
+        staging = fanout.staging_dir(warehouse)
+        parsed = fanout.parse_pending(pending, inbox, staging, timeout=0).parsed
+        return parsed, len(loader.load_staged(con, pending, staging).loaded)
+    finally:
+        con.close()
+
+
+def _status(warehouse: Path) -> dict[str, int]:
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        return dict(con.execute("SELECT status, count(*) FROM documents GROUP BY 1").fetchall())
+    finally:
+        con.close()
+
+
+def test_a_torn_staged_file_is_parsed_again_and_loaded(tmp_path: Path) -> None:
+    inbox, warehouse = tmp_path / "inbox", tmp_path / "w.duckdb"
+    write_reports(inbox, 4, seed=21)
+    pending = _scan(warehouse, inbox)
+    staging = fanout.staging_dir(warehouse)
+    fanout.parse_pending(pending, inbox, staging, timeout=0)  # parsed, then the power went before loading
+    torn = staging / f"{pending[0][0]}.arrow"
+    torn.write_bytes(torn.read_bytes()[: torn.stat().st_size // 2])  # what a power loss mid-write leaves
+    (staging / f"{pending[1][0]}.arrow").write_bytes(b"")  # and a zero-length one
+    parsed, loaded = _parse_and_load(warehouse, inbox)
+    assert parsed == 2  # the two unreadable results were parsed again; the other two were reused
+    assert loaded == 4 and _status(warehouse) == {"loaded": 4}
+
+
+def test_a_result_torn_after_parsing_stays_pending_and_the_next_run_loads_it(tmp_path: Path) -> None:
+    inbox, warehouse = tmp_path / "inbox", tmp_path / "w.duckdb"
+    write_reports(inbox, 3, seed=22)
+    pending = _scan(warehouse, inbox)
+    staging = fanout.staging_dir(warehouse)
+    fanout.parse_pending(pending, inbox, staging, timeout=0)
+    torn = staging / f"{pending[2][0]}.arrow"
+    torn.write_bytes(torn.read_bytes()[:100])  # torn between parsing and loading
+    con = connection.open_warehouse(warehouse)
+    try:
+        stats = loader.load_staged(con, pending, staging)  # not fatal: the other reports load
+    finally:
+        con.close()
+    assert len(stats.loaded) == 2 and not stats.quarantined
+    assert not torn.exists()  # the unreadable file is gone, so nothing trips over it again
+    assert _status(warehouse) == {"loaded": 2, "new": 1}
+    assert _parse_and_load(warehouse, inbox) == (1, 1)
+    assert _status(warehouse) == {"loaded": 3}
+
+
+def test_temporary_leftovers_are_removed_and_a_live_writers_file_is_kept(tmp_path: Path) -> None:
+    inbox, warehouse = tmp_path / "inbox", tmp_path / "w.duckdb"
+    write_reports(inbox, 2, seed=23)
+    staging = fanout.staging_dir(warehouse)
+    staging.mkdir(parents=True)
+    old = time.time() - 3600
+    leftovers = [staging / f"{k:064x}.arrow.123.abcd{TMP_SUFFIX}" for k in range(200)]  # a full disk's trail
+    for p in leftovers:
+        p.write_bytes(b"")
+        os.utime(p, (old, old))
+    live = staging / f"{'f' * 64}.arrow.456.ef01{TMP_SUFFIX}"  # another step writing right now
+    live.write_bytes(b"")
+    assert _parse_and_load(warehouse, inbox) == (2, 2)
+    assert not any(p.exists() for p in leftovers)
+    assert live.exists()
+    assert sorted(p.suffix for p in staging.iterdir()) == [".arrow", ".arrow", TMP_SUFFIX]
+
+
+def test_a_failed_write_leaves_no_temporary_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    staging = Staging(tmp_path / "staging")
+    staging.prepare()
+
+    def disk_full(fd: int) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(os, "fsync", disk_full)
+    with pytest.raises(OSError):
+        staging.write(Quarantined("a.txt", "a" * 64, "read", "unsupported_format", "x"))
+    assert list((tmp_path / "staging").iterdir()) == []
+
+
+def test_staging_at_a_url_round_trips(tmp_path: Path) -> None:
+    """A URL (here fsspec's in-memory file system; s3:// goes the same way) stages like a local folder."""
+    inbox, warehouse = tmp_path / "inbox", tmp_path / "w.duckdb"
+    write_reports(inbox, 3, seed=24)
+    (inbox / "notice.txt").write_text("会议通知：本周五下午开会。", encoding="utf-8")
+    pending = _scan(warehouse, inbox)
+    url = f"memory://gongkai-test-{os.getpid()}/staging"
+    stats = fanout.parse_pending(pending, inbox, url, timeout=0)
+    assert stats.parsed == 4 and stats.kinds == {"report": 3, "quarantine": 1}
+    assert fanout.parse_pending(pending, inbox, url, timeout=0).reused == 4
+    con = connection.open_warehouse(warehouse)
+    try:
+        result = loader.load_staged(con, pending, url)
+    finally:
+        con.close()
+    assert len(result.loaded) == 3 and [r for _, r in result.quarantined] == ["not_a_report"]
+    assert _status(warehouse) == {"loaded": 3, "quarantined": 1}
