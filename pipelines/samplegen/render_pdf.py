@@ -274,5 +274,11 @@ def build_pdf(truth: ReportTruth, *, t3_break: bool = True, ruled: bool = True) 
     return pdf
 
 
-def render(truth: ReportTruth, *, t3_break: bool = True, ruled: bool = True) -> bytes:
-    return bytes(build_pdf(truth, t3_break=t3_break, ruled=ruled).output())
+def render(truth: ReportTruth, *, t3_break: bool = True, ruled: bool = True, scan: dict | None = None) -> bytes:
+    """The report as PDF bytes; ``scan`` (a ``scan.ScanStyle`` as a dict) publishes it as a scan instead."""
+    data = bytes(build_pdf(truth, t3_break=t3_break, ruled=ruled).output())
+    if scan is not None:
+        from .scan import ScanStyle, scan_pdf  # OpenCV is needed only for scans
+
+        data = scan_pdf(data, ScanStyle(**scan))
+    return data
