@@ -104,9 +104,11 @@ def _fact(table, row_code, col_code, cell: GridCell, *, item=None, row_label=Non
         v = parse_cell(cell.text)
     except UnreadableCell as e:
         raise DocumentRejected("parse", "unreadable_cell", f"{row_label or row_code}: {e}") from e
+    ocr = cell.conf is not None  # read by OCR from a scanned page
     return Fact(table=table, row_code=row_code, col_code=col_code, value=v.value * factor,
                 printed=cell.text, blank=v.blank, item=item, row_label=row_label, col_label=col_label,
-                page=page, unit_factor=factor)
+                page=page, unit_factor=factor, inferred=ocr, inferred_how="ocr" if ocr else None,
+                confidence=cell.conf)
 
 
 def interpret_t3(grids: list[Grid]) -> TableResult:

@@ -20,12 +20,14 @@ from multiprocessing.connection import Connection, wait
 from pathlib import Path
 
 from pipelines.lib.model import ParsedReport, Quarantined
+from pipelines.lib.read.ocr import budget
 from pipelines.lib.read.parse import DEFAULT_MAX_BYTES, PARSER_VERSION, parse_document
 
 Progress = Callable[[str], None]
 ParseFn = Callable[..., ParsedReport | Quarantined]
 
 DEFAULT_PARSE_TIMEOUT_S = 60.0
+EXTEND = "__extend_deadline__"  # worker -> pool: (EXTEND, seconds) when a document starts OCR
 
 def parse_timeout_from_env() -> float:
     """GONGKAI_PARSE_TIMEOUT_S: seconds one document may take to parse (0 = no limit, parse in process)."""
@@ -74,6 +76,8 @@ def _worker_main(conn: Connection, parse: ParseFn) -> None:
     # A long-lived worker: one process serves many documents, so the normal case pays no spawn per document.
     if sys.platform.startswith("linux"):
         _die_with_parent()
+    # A scanned document announces its OCR: the pool then gives it the OCR budget (ocr/budget.py).
+    budget.set_listener(lambda seconds: conn.send((EXTEND, seconds)))
     while True:
         try:
             task = conn.recv()
@@ -128,7 +132,10 @@ class _WorkerPool:
                         task = slot.task
                         assert task is not None
                         try:
-                            _, kind = slot.conn.recv()
+                            first, kind = slot.conn.recv()
+                            if first == EXTEND:  # the document started OCR: its deadline moves, it is not done
+                                slot.deadline = max(slot.deadline, time.monotonic() + float(kind))
+                                continue
                         except (EOFError, OSError):
                             kind = self._fail(slot, "worker_died", "The parser process died while reading this "
                                               "document (a crash in a reader); it is quarantined so the run goes on.")
@@ -138,7 +145,8 @@ class _WorkerPool:
                         task = slot.task
                         assert task is not None
                         kind = self._fail(slot, "timeout", f"Parsing took longer than the {self.timeout:g} s limit "
-                                          "for one document (GONGKAI_PARSE_TIMEOUT_S); it was stopped.")
+                                          "for one document (GONGKAI_PARSE_TIMEOUT_S; a scan also gets "
+                                          "GONGKAI_OCR_TIMEOUT_S); it was stopped.")
                         on_done(task, kind)
                         self._assign(slot, queue)
         finally:

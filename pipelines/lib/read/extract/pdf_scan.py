@@ -1,0 +1,126 @@
+"""Pages of a PDF without a text layer (scans): OCR into the same grids the text reader builds.
+
+Only the pages the text reader found to be images come here (``pdf._Page.scanned``); pages with
+text are read as text, so a mixed document reads each table the way its page needs. For each page:
+
+1. a cheap look at 50 dpi: has the page ruled tables (long rules both ways)?
+2. if so, rendered at 200 dpi, straightened, and its tables read cell by cell (``ocr.scan_table``);
+3. when no scanned page has a ruled table, each is read by text detection + recognition over the
+   page, its text lines becoming the words of the word-position reader (``pdf_text_layout``);
+4. the top of the first page (title, agency, year) is read by detection + recognition, unless a
+   text page already gives the title.
+
+Time: ``GONGKAI_OCR_TIMEOUT_S`` bounds the whole document (checked before each page), and the
+parse fan-out is told to extend the document's deadline (``ocr.budget``). Each page logs a line.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+import pymupdf
+
+from pipelines.lib.model import DocumentRejected
+from pipelines.lib.read.grid import Grid
+
+log = logging.getLogger(__name__)
+
+FIND_DPI = 50  # enough to see a table's rules, ~20 ms a page
+READ_DPI = 200  # the recogniser reads 7–9 pt table print reliably from here on
+TEXT_DPI = 150  # prose lines for the title and rule-less tables
+TITLE_SHARE = 0.3  # of the first page's height: where the title, agency and year are printed
+
+
+@dataclass
+class ScanRead:
+    grids: list[Grid] = field(default_factory=list)
+    text: str = ""
+    warnings: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+    pages: int = 0
+
+
+def _gray(page: pymupdf.Page, dpi: int, clip: pymupdf.Rect | None = None) -> np.ndarray:
+    pix = page.get_pixmap(dpi=dpi, colorspace=pymupdf.csGRAY, clip=clip)
+    return np.frombuffer(pix.samples, dtype=np.uint8).reshape(pix.height, pix.width).copy()
+
+
+def _lines_text(boxes: list[tuple[tuple[float, float, float, float], str, float]]) -> str:
+    """Detected text boxes in reading order (top to bottom, left to right), one line each."""
+    boxes = sorted(boxes, key=lambda b: ((b[0][1] + b[0][3]) / 2, b[0][0]))
+    lines: list[list] = []
+    for b in boxes:
+        cy, h = (b[0][1] + b[0][3]) / 2, b[0][3] - b[0][1]
+        if lines and abs(cy - lines[-1][0]) < 0.5 * h:
+            lines[-1][1].append(b)
+        else:
+            lines.append([cy, [b]])
+    return "\n".join("".join(x[1] for x in sorted(bs, key=lambda x: x[0][0])) for _, bs in lines)
+
+
+def read_scanned_pages(data: bytes, page_numbers: list[int], *, need_title: bool, timeout_s: float) -> ScanRead:
+    """OCR of the given 1-based pages. Raises DocumentRejected when OCR cannot run or runs out of time."""
+    from pipelines.lib.read.extract.pdf_text_layout import text_layout_grids
+    from pipelines.lib.read.ocr import budget
+    from pipelines.lib.read.ocr.engine import OcrUnavailable, detect_and_recognize
+    from pipelines.lib.read.ocr.scan_table import has_ruled_table, read_tables, straighten
+
+    out = ScanRead()
+    started = time.monotonic()
+    budget.announce(timeout_s)
+    doc = pymupdf.open(stream=data, filetype="pdf")
+    try:
+        text_parts: list[str] = []
+        # Table pages first, cheaply: when any page has ruled tables, the rule-less reader (detection
+        # over whole pages, several seconds each) is not run on the prose pages.
+        ruled = {n for n in page_numbers if has_ruled_table(_gray(doc[n - 1], FIND_DPI), FIND_DPI)}
+        for k, number in enumerate(page_numbers):
+            spent = time.monotonic() - started
+            if timeout_s and spent > timeout_s:
+                raise DocumentRejected(
+                    "read", "ocr_timeout",
+                    f"OCR of the scanned pages took longer than the {timeout_s:g} s limit "
+                    f"(GONGKAI_OCR_TIMEOUT_S); {k} of {len(page_numbers)} scanned pages were read.")
+            page = doc[number - 1]
+            t0 = time.monotonic()
+            try:
+                if need_title and k == 0:
+                    clip = pymupdf.Rect(0, 0, page.rect.width, page.rect.height * TITLE_SHARE)
+                    text_parts.append(_lines_text(detect_and_recognize(_gray(page, TEXT_DPI, clip))))
+                if number in ruled:
+                    img = straighten(_gray(page, READ_DPI), READ_DPI, number)
+                    grids = read_tables(img)
+                    out.grids.extend(grids)
+                    how = f"{len(grids)} ruled table(s), tilt {img.tilt_deg:+.2f}°"
+                elif ruled:
+                    how = "no table (prose page)"
+                else:
+                    scale = 72.0 / TEXT_DPI
+                    boxes = detect_and_recognize(_gray(page, TEXT_DPI))
+                    words = [(b[0] * scale, b[1] * scale, b[2] * scale, b[3] * scale, t)
+                             for b, t, _conf in boxes if t.strip()]
+                    page_conf = round(min((c for _b, _t, c in boxes), default=1.0), 4)
+                    grids = [Grid([[c._replace(conf=page_conf) for c in row] for row in g.rows], g.pages,
+                                  f"pdf page {number} scanned, no rules") for g in text_layout_grids([(number, words)])]
+                    out.grids.extend(grids)
+                    if grids:
+                        out.warnings.append(f"Scanned page {number} has tables without ruling lines: rows and "
+                                            "cells were rebuilt from the positions of the OCR'd text lines")
+                    text_parts.append(_lines_text(boxes))
+                    how = f"no ruled table; {len(boxes)} text lines, {len(grids)} table(s) from their positions"
+            except OcrUnavailable as e:
+                raise DocumentRejected(
+                    "read", "ocr_unavailable",
+                    f"Page(s) {', '.join(map(str, page_numbers))} of the PDF are scanned images and need OCR, "
+                    f"but {e}. Install Gongkai with its OCR dependencies (scripts/setup.sh).") from e
+            out.pages += 1
+            log.info("OCR page %d (%d of %d scanned): %s, %.1f s", number, k + 1, len(page_numbers), how,
+                     time.monotonic() - t0)
+        out.text = "\n".join(t for t in text_parts if t)
+    finally:
+        doc.close()
+    out.seconds = time.monotonic() - started
+    return out
