@@ -32,6 +32,7 @@ FIND_DPI = 50  # enough to see a table's rules, ~20 ms a page
 READ_DPI = 200  # the recogniser reads 7–9 pt table print reliably from here on
 TEXT_DPI = 150  # prose lines for the title and rule-less tables
 TITLE_SHARE = 0.3  # of the first page's height: where the title, agency and year are printed
+TITLE_LINES = 4  # lines recognised from the top there (prose lines below cost seconds each and name nothing)
 
 
 @dataclass
@@ -89,7 +90,9 @@ def read_scanned_pages(data: bytes, page_numbers: list[int], *, need_title: bool
             try:
                 if need_title and k == 0:
                     clip = pymupdf.Rect(0, 0, page.rect.width, page.rect.height * TITLE_SHARE)
-                    text_parts.append(_lines_text(detect_and_recognize(_gray(page, TEXT_DPI, clip))))
+                    boxes = detect_and_recognize(_gray(page, TEXT_DPI, clip), max_lines=TITLE_LINES,
+                                                 stop_after="报告")
+                    text_parts.append(_lines_text(boxes))
                 if number in ruled:
                     img = straighten(_gray(page, READ_DPI), READ_DPI, number)
                     grids = read_tables(img)

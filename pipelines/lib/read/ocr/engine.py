@@ -12,6 +12,7 @@ import logging
 import threading
 from functools import cache
 
+import cv2
 import numpy as np
 
 log = logging.getLogger(__name__)
@@ -33,6 +34,9 @@ def _engine():
     # Table cells are short: a batch is padded only to its widest crop, not to the 320 px line the
     # model was set up for (a lone digit at 48 x 320 costs ~5x one at 48 x 64). The model takes any width.
     eng.text_rec.rec_image_shape = [3, 48, 48]
+    # Detection is used on strips (the title) and pages at 150 dpi: never upscale them to a 736 px short
+    # side (the default 'min' limit turns a 200 px strip into a 4000 px image, ~10x the time).
+    eng.text_det.limit_type = "max"
     return eng
 
 
@@ -106,14 +110,32 @@ def recognize_lines(crops: list[np.ndarray]) -> list[tuple[str, float, str, floa
     return out
 
 
-def detect_and_recognize(img: np.ndarray) -> list[tuple[tuple[float, float, float, float], str, float]]:
-    """Text boxes of a whole image: ((x0, y0, x1, y1), text, confidence), in image pixels."""
+def detect_and_recognize(img: np.ndarray, max_lines: int | None = None, stop_after: str | None = None
+                         ) -> list[tuple[tuple[float, float, float, float], str, float]]:
+    """Text boxes of a whole image: ((x0, y0, x1, y1), text, confidence), in image pixels.
+
+    ``max_lines``: only lines from the top are recognised, one at a time, up to that many or up to the
+    first whose text contains ``stop_after`` (a title's last words); the rest are not read."""
     eng = _engine()
+    bgr = _bgr(img)
     with _lock:
-        res, _ = eng(_bgr(img), use_cls=False)
+        boxes, _ = eng.auto_text_det(bgr)
+    if boxes is None or len(boxes) == 0:
+        return []
+    boxes = sorted(boxes, key=lambda b: (round(float(np.min(b[:, 1])) / 8), float(np.min(b[:, 0]))))
+    crops = [cv2.cvtColor(c, cv2.COLOR_BGR2GRAY) for c in eng.get_crop_img_list(bgr, boxes)]
     out = []
-    for box, text, score in res or []:
-        xs = [p[0] for p in box]
-        ys = [p[1] for p in box]
-        out.append(((min(xs), min(ys), max(xs), max(ys)), str(text), float(score)))
+
+    def box_of(b) -> tuple[float, float, float, float]:
+        return float(np.min(b[:, 0])), float(np.min(b[:, 1])), float(np.max(b[:, 0])), float(np.max(b[:, 1]))
+
+    if max_lines is None:
+        for box, (text, score, _d, _dc) in zip(boxes, recognize_lines(crops), strict=True):
+            out.append((box_of(box), text, score))
+        return out
+    for box, crop in list(zip(boxes, crops, strict=True))[:max_lines]:
+        text, score, _d, _dc = recognize_lines([crop])[0]
+        out.append((box_of(box), text, score))
+        if stop_after and stop_after in text:
+            break
     return out
