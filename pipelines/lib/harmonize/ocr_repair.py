@@ -98,7 +98,7 @@ def _plausible_misread(printed: str, value: int) -> bool:
 def _groups(broken: list[Sum]) -> list[list[Sum]]:
     groups: list[list[Sum]] = []
     for s in broken:
-        touching = [g for g in groups if any(set(s.cells()) & set(t.keys()) for t in g)]
+        touching = [g for g in groups if any(set(s.cells()) & set(t.cells()) for t in g)]
         merged = [s] + [t for g in touching for t in g]
         groups = [g for g in groups if g not in touching] + [merged]
     return groups
