@@ -32,6 +32,7 @@ FIND_DPI = 50  # enough to see a table's rules, ~20 ms a page
 READ_DPI = 200  # the recogniser reads 7–9 pt table print reliably from here on
 TEXT_DPI = 150  # prose lines for the title and rule-less tables
 TITLE_SHARE = 0.3  # of the first page's height: where the title, agency and year are printed
+BLANK_INK = 0.001  # share of ink below which a scanned page is blank (nothing to read)
 TITLE_LINES = 4  # lines recognised from the top there (prose lines below cost seconds each and name nothing)
 
 
@@ -67,7 +68,7 @@ def read_scanned_pages(data: bytes, page_numbers: list[int], *, need_title: bool
     from pipelines.lib.read.extract.pdf_text_layout import text_layout_grids
     from pipelines.lib.read.ocr import budget
     from pipelines.lib.read.ocr.engine import OcrUnavailable, detect_and_recognize
-    from pipelines.lib.read.ocr.scan_table import has_ruled_table, read_tables, straighten
+    from pipelines.lib.read.ocr.scan_table import has_ruled_table, ink_share, read_tables, straighten
 
     out = ScanRead()
     started = time.monotonic()
@@ -77,7 +78,9 @@ def read_scanned_pages(data: bytes, page_numbers: list[int], *, need_title: bool
         text_parts: list[str] = []
         # Table pages first, cheaply: when any page has ruled tables, the rule-less reader (detection
         # over whole pages, several seconds each) is not run on the prose pages.
-        ruled = {n for n in page_numbers if has_ruled_table(_gray(doc[n - 1], FIND_DPI), FIND_DPI)}
+        looks = {n: _gray(doc[n - 1], FIND_DPI) for n in page_numbers}
+        blank = {n for n, g in looks.items() if ink_share(g, FIND_DPI) < BLANK_INK}
+        ruled = {n for n, g in looks.items() if n not in blank and has_ruled_table(g, FIND_DPI)}
         for k, number in enumerate(page_numbers):
             spent = time.monotonic() - started
             if timeout_s and spent > timeout_s:
@@ -87,8 +90,11 @@ def read_scanned_pages(data: bytes, page_numbers: list[int], *, need_title: bool
                     f"(GONGKAI_OCR_TIMEOUT_S); {k} of {len(page_numbers)} scanned pages were read.")
             page = doc[number - 1]
             t0 = time.monotonic()
+            if number in blank:
+                log.info("OCR page %d (%d of %d scanned): blank, skipped", number, k + 1, len(page_numbers))
+                continue
             try:
-                if need_title and k == 0:
+                if need_title and not text_parts:
                     clip = pymupdf.Rect(0, 0, page.rect.width, page.rect.height * TITLE_SHARE)
                     boxes = detect_and_recognize(_gray(page, TEXT_DPI, clip), max_lines=TITLE_LINES,
                                                  stop_after="报告")

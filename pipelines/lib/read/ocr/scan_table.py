@@ -96,6 +96,11 @@ def _segments(mask: np.ndarray, horizontal: bool, to_pt: float) -> list[tuple[fl
     return out
 
 
+def ink_share(gray: np.ndarray, dpi: float) -> float:
+    """Share of the page that is ink (after the local threshold): ~0 for a blank or empty scan."""
+    return float(np.count_nonzero(binarize(gray, dpi))) / max(1, gray.size)
+
+
 def has_ruled_table(gray: np.ndarray, dpi: float) -> bool:
     """Cheap test at low resolution: a page of prose has no long horizontal and vertical rules."""
     ink = binarize(gray, dpi)
