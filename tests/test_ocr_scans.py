@@ -77,3 +77,34 @@ def test_mixed_pdf_loads_with_ocr_provenance(tmp_path: Path):
     exact = sum(got.get(k) == v for k, v in expected.items()) / len(expected)
     assert exact >= 0.97
     assert all(how in ("ocr", "ocr_arithmetic") and conf is not None for *_, how, conf in rows)
+
+
+def slow_ocr_parse(path: Path, **kw):
+    """Stands in for a scan: announces OCR (as pdf_scan does), then takes longer than the parse limit."""
+    import time
+
+    from pipelines.lib.read.ocr import budget
+
+    if path.name == "scan.pdf":
+        budget.announce(5.0)
+        time.sleep(2.5)
+    if path.name == "stuck.pdf":
+        budget.announce(0.5)  # an OCR budget is a limit too: past it (and the grace) the worker is stopped
+        time.sleep(600)
+    return parse_document(path, **kw)
+
+
+def test_ocr_budget_extends_the_parse_deadline_and_still_bounds_it(tmp_path: Path):
+    from pipelines.lib.read import fanout
+    inbox = tmp_path / "in"
+    inbox.mkdir()
+    for name in ("scan.pdf", "stuck.pdf"):
+        (inbox / name).write_bytes(b"%PDF-1.4\n" + name.encode() * 100)
+    items = [(name, name) for name in ("scan.pdf", "stuck.pdf")]
+    stats = fanout.parse_pending(items, inbox, tmp_path / "st", workers=2, timeout=1.0, parse=slow_ocr_parse)
+    import json
+
+    got = {name: json.loads((tmp_path / "st" / f"{name}.json").read_text()) for name, _ in items}
+    # 2.5 s is over the 1 s parse limit but inside its OCR budget: parsed (a not-a-report quarantine), not stopped
+    assert got["scan.pdf"]["result"].get("reason") != "timeout"
+    assert got["stuck.pdf"]["result"]["reason"] == "timeout" and stats.seconds < 20

@@ -74,61 +74,69 @@ def read_scanned_pages(data: bytes, page_numbers: list[int], *, need_title: bool
     started = time.monotonic()
     budget.announce(timeout_s)
     doc = pymupdf.open(stream=data, filetype="pdf")
+    n_pages = len(page_numbers)
+
+    def check_time(done: int) -> None:
+        if timeout_s and time.monotonic() - started > timeout_s:
+            raise DocumentRejected(
+                "read", "ocr_timeout",
+                f"OCR of the scanned pages took longer than the {timeout_s:g} s limit (GONGKAI_OCR_TIMEOUT_S); "
+                f"{done} of {n_pages} scanned pages were read.")
+
     try:
         text_parts: list[str] = []
-        # Table pages first, cheaply: when any page has ruled tables, the rule-less reader (detection
-        # over whole pages, several seconds each) is not run on the prose pages.
+        # Table pages first, cheaply (50 dpi); blank pages are skipped.
         looks = {n: _gray(doc[n - 1], FIND_DPI) for n in page_numbers}
         blank = {n for n, g in looks.items() if ink_share(g, FIND_DPI) < BLANK_INK}
-        ruled = {n for n, g in looks.items() if n not in blank and has_ruled_table(g, FIND_DPI)}
-        for k, number in enumerate(page_numbers):
-            spent = time.monotonic() - started
-            if timeout_s and spent > timeout_s:
-                raise DocumentRejected(
-                    "read", "ocr_timeout",
-                    f"OCR of the scanned pages took longer than the {timeout_s:g} s limit "
-                    f"(GONGKAI_OCR_TIMEOUT_S); {k} of {len(page_numbers)} scanned pages were read.")
-            page = doc[number - 1]
+        for n in sorted(blank):
+            log.info("OCR page %d: blank, skipped", n)
+        pages = [n for n in page_numbers if n not in blank]
+        ruled = [n for n in pages if has_ruled_table(looks[n], FIND_DPI)]
+        if need_title and pages:
+            page = doc[pages[0] - 1]
+            clip = pymupdf.Rect(0, 0, page.rect.width, page.rect.height * TITLE_SHARE)
+            boxes = detect_and_recognize(_gray(page, TEXT_DPI, clip), max_lines=TITLE_LINES, stop_after="报告")
+            text_parts.append(_lines_text(boxes))
+        for k, number in enumerate(ruled):
+            check_time(k)
             t0 = time.monotonic()
-            if number in blank:
-                log.info("OCR page %d (%d of %d scanned): blank, skipped", number, k + 1, len(page_numbers))
-                continue
-            try:
-                if need_title and not text_parts:
-                    clip = pymupdf.Rect(0, 0, page.rect.width, page.rect.height * TITLE_SHARE)
-                    boxes = detect_and_recognize(_gray(page, TEXT_DPI, clip), max_lines=TITLE_LINES,
-                                                 stop_after="报告")
-                    text_parts.append(_lines_text(boxes))
-                if number in ruled:
-                    img = straighten(_gray(page, READ_DPI), READ_DPI, number)
-                    grids = read_tables(img)
-                    out.grids.extend(grids)
-                    how = f"{len(grids)} ruled table(s), tilt {img.tilt_deg:+.2f}°"
-                elif ruled:
-                    how = "no table (prose page)"
-                else:
-                    scale = 72.0 / TEXT_DPI
-                    boxes = detect_and_recognize(_gray(page, TEXT_DPI))
-                    words = [(b[0] * scale, b[1] * scale, b[2] * scale, b[3] * scale, t)
-                             for b, t, _conf in boxes if t.strip()]
-                    page_conf = round(min((c for _b, _t, c in boxes), default=1.0), 4)
-                    grids = [Grid([[c._replace(conf=page_conf) for c in row] for row in g.rows], g.pages,
-                                  f"pdf page {number} scanned, no rules") for g in text_layout_grids([(number, words)])]
-                    out.grids.extend(grids)
-                    if grids:
-                        out.warnings.append(f"Scanned page {number} has tables without ruling lines: rows and "
-                                            "cells were rebuilt from the positions of the OCR'd text lines")
-                    text_parts.append(_lines_text(boxes))
-                    how = f"no ruled table; {len(boxes)} text lines, {len(grids)} table(s) from their positions"
-            except OcrUnavailable as e:
-                raise DocumentRejected(
-                    "read", "ocr_unavailable",
-                    f"Page(s) {', '.join(map(str, page_numbers))} of the PDF are scanned images and need OCR, "
-                    f"but {e}. Install Gongkai with its OCR dependencies (scripts/setup.sh).") from e
+            img = straighten(_gray(doc[number - 1], READ_DPI), READ_DPI, number)
+            grids = read_tables(img)
+            out.grids.extend(grids)
             out.pages += 1
-            log.info("OCR page %d (%d of %d scanned): %s, %.1f s", number, k + 1, len(page_numbers), how,
-                     time.monotonic() - t0)
+            log.info("OCR page %d (%d of %d with rules): %d ruled table(s), tilt %+.2f°, %.1f s", number, k + 1,
+                     len(ruled), len(grids), img.tilt_deg, time.monotonic() - t0)
+        if not out.grids:
+            # No ruled table on any page (a page of dense print can look ruled at 50 dpi): every page is read
+            # by detection + recognition, its text lines the words of the word-position reader.
+            unruled: list[tuple[int, list]] = []
+            confs: list[float] = []
+            scale = 72.0 / TEXT_DPI
+            for k, number in enumerate(pages):
+                check_time(k)
+                t0 = time.monotonic()
+                boxes = detect_and_recognize(_gray(doc[number - 1], TEXT_DPI))
+                unruled.append((number, [(b[0] * scale, b[1] * scale, b[2] * scale, b[3] * scale, t)
+                                         for b, t, _conf in boxes if t.strip()]))
+                confs.extend(c for _b, _t, c in boxes)
+                text_parts.append(_lines_text(boxes))
+                out.pages += 1
+                log.info("OCR page %d (%d of %d, no rules): %d text lines, %.1f s", number, k + 1, len(pages),
+                         len(boxes), time.monotonic() - t0)
+            # All pages at once: a table running on to the next page keeps its columns.
+            conf = round(min(confs, default=1.0), 4)  # no cell of its own: the pages' least sure line
+            grids = [Grid([[c._replace(conf=conf) for c in row] for row in g.rows], g.pages,
+                          f"{g.origin} (scanned, no rules)") for g in text_layout_grids(unruled)]
+            out.grids.extend(grids)
+            if grids:
+                out.warnings.append(f"Scanned page(s) {', '.join(map(str, pages))} have tables without ruling "
+                                    "lines: rows and cells were rebuilt from the positions of the OCR'd text")
         out.text = "\n".join(t for t in text_parts if t)
+    except OcrUnavailable as e:
+        raise DocumentRejected(
+            "read", "ocr_unavailable",
+            f"Page(s) {', '.join(map(str, page_numbers))} of the PDF are scanned images and need OCR, "
+            f"but {e}. Install Gongkai with its OCR dependencies (scripts/setup.sh).") from e
     finally:
         doc.close()
     out.seconds = time.monotonic() - started

@@ -4,7 +4,7 @@
 before each page and quarantines the document (``ocr_timeout``) when it is spent. The fan-out's
 ``GONGKAI_PARSE_TIMEOUT_S`` (60 s) stays the limit of every document until its reader announces
 OCR: the worker then passes the announcement to the pool, which moves that document's deadline
-to now + the OCR budget + a grace period (the hard stop, should a page itself hang). A text
+to now + the OCR budget + a grace period of 10 % of it (the hard stop, should a page itself hang). A text
 document never gets more than the parse limit; a scan gets both.
 """
 
@@ -14,7 +14,7 @@ import os
 from collections.abc import Callable
 
 DEFAULT_OCR_TIMEOUT_S = 300.0
-GRACE_S = 30.0  # beyond the OCR budget: time to build the report after the last page
+GRACE_SHARE, MAX_GRACE_S = 0.1, 30.0  # beyond the OCR budget (10 %, at most 30 s): to build the report
 
 _listener: Callable[[float], None] | None = None
 
@@ -33,4 +33,4 @@ def set_listener(fn: Callable[[float], None] | None) -> None:
 def announce(seconds: float) -> None:
     """The reader is about to OCR for up to ``seconds``: whoever runs it under a deadline extends it."""
     if _listener is not None and seconds > 0:
-        _listener(seconds + GRACE_S)
+        _listener(seconds + min(MAX_GRACE_S, GRACE_SHARE * seconds + 1.0))
