@@ -1,6 +1,7 @@
 """Scanned reports end to end: generated scans of every PDF layout, read by OCR, compared with their truth.
 
     python benchmarks/bench_ocr.py [-n 12] [--seed 1] [--engine rapidocr|tesseract] [--out results.json]
+                                   [--layouts ruled/all,ruled/tables,unruled/all]
 
 For each report: a truth (both templates, zeros printed or left blank, amounts styles, every few a
 report whose own arithmetic is broken), rendered as a text PDF (ruled, or without ruling lines), then
@@ -43,10 +44,6 @@ from pipelines.samplegen import render_pdf  # noqa: E402
 from pipelines.samplegen.scan import random_style, scan_pdf  # noqa: E402
 from pipelines.samplegen.truth import AGENCIES, break_arithmetic, check_rules, generate_truth  # noqa: E402
 
-LAYOUTS = [  # (ruled, scanned pages)
-    (True, "all"), (True, "tables"), (False, "all"),
-]
-
 
 def _tesseract_lines(crops) -> list[tuple[str, float, str, float]]:
     """The per-cell recogniser, by tesseract: one process per batch and language (TSV, page = crop)."""
@@ -79,12 +76,15 @@ def main() -> int:
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--engine", choices=("rapidocr", "tesseract"), default="rapidocr")
     ap.add_argument("--out", type=Path, help="write per-report results as JSON")
+    ap.add_argument("--layouts", default="ruled/all,ruled/tables,unruled/all",
+                    help="comma-separated layouts to cycle through (default all three)")
     ap.add_argument("--keep", type=Path, help="folder to keep the generated scans and truths in")
     args = ap.parse_args()
     os.environ.setdefault("OMP_NUM_THREADS", "1")
     if args.engine == "tesseract":
         scan_table.recognize_lines = _tesseract_lines  # benchmark-only swap of the cell recogniser
 
+    layouts = [(x.split("/")[0] == "ruled", x.split("/")[1]) for x in args.layouts.split(",")]
     rng = random.Random(args.seed)
     tot: Counter = Counter()
     per_report = []
@@ -96,7 +96,7 @@ def main() -> int:
         truth = generate_truth(agency, year, rng=rng, blank_zeros=rng.random() < 0.3)
         if i % 5 == 4:
             break_arithmetic(truth, rng)  # its own sums are wrong as printed: must load as printed
-        ruled, pages = LAYOUTS[i % len(LAYOUTS)]
+        ruled, pages = layouts[i % len(layouts)]
         style = random_style(rng, pages=pages)
         data = scan_pdf(render_pdf.render(truth, ruled=ruled), style)
         path = tmp / f"scan-{i:03d}.pdf"
@@ -130,6 +130,12 @@ def main() -> int:
             f = got.get(k)
             if (k[0], k[1]) in dropped:
                 c["unresolved_cells"] += 1
+            elif f is None:
+                # Not read at all: its row's label was not recognised; the report says so in a warning.
+                c["missing"] += 1
+                warned = any("rows not found" in w or "not found" in w for w in rep.warnings)
+                c["missing_unwarned"] += not warned
+                wrong_list.append([*k, v, None, None, None, "missing, warned" if warned else "MISSING, UNWARNED"])
             elif f is not None and abs(f.value - v) < 1e-6:
                 c["exact"] += 1
                 c["corrected"] += f.inferred_how == "ocr_arithmetic"
@@ -146,6 +152,7 @@ def main() -> int:
         print(f"{path.name} {row['layout']:>14} {style.dpi}dpi tilt {style.tilt_deg:+.1f} photo={style.photo!s:5} "
               f"broken={row['broken']!s:5} exact {c['exact']}/{len(expected)} corrected {c['corrected']} "
               f"unresolved rows {c['unresolved_rows']} wrong {c['wrong']} (unflagged {c['wrong_unflagged']}) "
+              f"missing {c['missing']} "
               f"{secs:.1f}s / {n_pages} pages", flush=True)
     n = max(1, tot["cells"])
     summary = {
@@ -153,6 +160,7 @@ def main() -> int:
         "exact_pct": round(100 * tot["exact"] / n, 2), "corrected_by_arithmetic": tot["corrected"],
         "unresolved_rows": tot["unresolved_rows"], "unresolved_cells": tot["unresolved_cells"],
         "wrong": tot["wrong"], "wrong_unflagged": tot["wrong_unflagged"],
+        "missing": tot["missing"], "missing_unwarned": tot["missing_unwarned"],
         "s_per_page": round(tot["seconds"] / max(1, tot["pages"]), 2),
         "s_per_report": round(tot["seconds"] / max(1, tot["reports"]), 2),
     }

@@ -6,7 +6,8 @@ Only numbers read by OCR (``Fact.confidence`` set) are ever changed, and only li
   share cells; for each group, a *candidate* is an OCR cell that lies in every broken sum of the group
   and in no sum that holds, whose one new value restores all of them, a non-negative whole number a
   recogniser could have misread (one digit changed, dropped, added, or two swapped);
-* exactly one candidate the recogniser doubted (confidence below ``LOW_CONFIDENCE``): the value is
+* exactly one candidate the recogniser doubted (confidence below ``LOW_CONFIDENCE``, or a cell where no ink
+  was found, the known way OCR loses a lone digit): the value is
   corrected and marked ``inferred_how = 'ocr_arithmetic'`` (``printed`` keeps what OCR read);
 * several doubted candidates: their rows leave the facts for ``unresolved_rows`` with every reading
   that fits, never a guess;
@@ -95,6 +96,11 @@ def _plausible_misread(printed: str, value: int) -> bool:
     return any(long_[:i] + long_[i + 1:] == short for i in range(len(long_)))
 
 
+def _doubted(f: Fact) -> bool:
+    """OCR doubted the reading, or found no ink where a lone digit may have been (the recogniser never saw it)."""
+    return (f.confidence or 0) < LOW_CONFIDENCE or not (f.printed or "").strip()
+
+
 def _groups(broken: list[Sum]) -> list[list[Sum]]:
     groups: list[list[Sum]] = []
     for s in broken:
@@ -128,7 +134,7 @@ def repair(facts: list[Fact]) -> RepairResult:
             if new < 0 or new != int(new) or not _plausible_misread(f.printed or "", int(new)):
                 continue
             cands.append((key, int(new)))
-        doubted = sorted((c for c in cands if (by_key[c[0]].confidence or 0) < LOW_CONFIDENCE),
+        doubted = sorted((c for c in cands if _doubted(by_key[c[0]])),
                          key=lambda c: by_key[c[0]].confidence or 0)
         rules = ", ".join(s.rule for s in group)
         if len(doubted) == 1:

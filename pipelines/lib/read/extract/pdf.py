@@ -562,8 +562,9 @@ def _with_scanned_pages(data: bytes, pages: list[_Page], scanned: list[int], gri
     from pipelines.lib.read.extract.pdf_scan import read_scanned_pages
     from pipelines.lib.read.ocr.budget import ocr_timeout_from_env
 
-    has_title = len(re.sub(r"\s", "", text)) >= MIN_TEXT_CHARS
-    ocr = read_scanned_pages(data, scanned, need_title=not has_title, timeout_s=ocr_timeout_from_env())
+    # The title is printed at the top of page 1: read it by OCR when page 1 is a scan.
+    need_title = scanned[0] == 1 or len(re.sub(r"\s", "", text)) < MIN_TEXT_CHARS
+    ocr = read_scanned_pages(data, scanned, need_title=need_title, timeout_s=ocr_timeout_from_env())
     if not ocr.grids and not grids:
         raise DocumentRejected("read", "scan_unreadable",
                                f"Page(s) {', '.join(map(str, scanned))} of the PDF are scanned images without a "

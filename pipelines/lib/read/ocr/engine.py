@@ -52,7 +52,7 @@ def _bgr(img: np.ndarray) -> np.ndarray:
     return np.repeat(img[:, :, None], 3, axis=2) if img.ndim == 2 else img
 
 
-NUMERIC_CHARS = "0123456789.,"
+NUMERIC_CHARS = "0123456789.,-"
 _BATCH = 8
 
 

@@ -115,7 +115,7 @@ def has_ruled_table(gray: np.ndarray, dpi: float) -> bool:
 _DIGIT_LIKE = str.maketrans({"O": "0", "o": "0", "D": "0", "Q": "0", "〇": "0", "l": "1", "I": "1", "|": "1",
                              "i": "1", "!": "1", "Z": "2", "z": "2", "S": "5", "s": "5", "B": "8", "g": "9",
                              "，": ",", "。": ".", "．": ".", "、": ","})
-_NUMERIC_RE = re.compile(r"^\d[\d,]*(?:\.\d+)?(?:万?元)?$")
+_NUMERIC_RE = re.compile(r"^-?\d[\d,]*(?:\.\d+)?(?:万?元)?$")
 
 
 def normalize_number(text: str) -> tuple[str, bool]:
