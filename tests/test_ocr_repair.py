@@ -97,3 +97,14 @@ def test_text_facts_are_never_touched():
     before = [(f.value, f.inferred_how) for f in facts]
     out = repair(facts)
     assert [(f.value, f.inferred_how) for f in out.facts] == before and not out.warnings
+
+
+def test_ocr_label_with_one_misread_character_names_its_row_only_when_unambiguous():
+    from pipelines.lib.harmonize.labels import REQUEST_ROW_PHRASES, T2_ROW_PHRASES, match_ocr_label
+
+    # 逾期 read as 途期: the only row with a 4+ character phrase one character away.
+    assert match_ocr_label("1.申请人无正当理由途期不补正、行政机关不再处理其政府信息公开申请",
+                           REQUEST_ROW_PHRASES) == "other_no_correction"
+    assert match_ocr_label("行政事业性收贵", T2_ROW_PHRASES) == "admin_fees"
+    assert match_ocr_label("（七）总汁", REQUEST_ROW_PHRASES) is None  # 2-character phrases are not guessed at
+    assert match_ocr_label("本年度工作情况良好", REQUEST_ROW_PHRASES) is None
