@@ -78,6 +78,7 @@ def main() -> int:
     ap.add_argument("--out", type=Path, help="write per-report results as JSON")
     ap.add_argument("--layouts", default="ruled/all,ruled/tables,unruled/all",
                     help="comma-separated layouts to cycle through (default all three)")
+    ap.add_argument("--photo-share", type=float, default=0.25, help="share of scans taken as photos")
     ap.add_argument("--keep", type=Path, help="folder to keep the generated scans and truths in")
     args = ap.parse_args()
     os.environ.setdefault("OMP_NUM_THREADS", "1")
@@ -97,7 +98,7 @@ def main() -> int:
         if i % 5 == 4:
             break_arithmetic(truth, rng)  # its own sums are wrong as printed: must load as printed
         ruled, pages = layouts[i % len(layouts)]
-        style = random_style(rng, pages=pages)
+        style = random_style(rng, pages=pages, photo_share=args.photo_share)
         data = scan_pdf(render_pdf.render(truth, ruled=ruled), style)
         path = tmp / f"scan-{i:03d}.pdf"
         path.write_bytes(data)

@@ -33,7 +33,7 @@ class ScanStyle:
         return asdict(self)
 
 
-def random_style(rng: random.Random, *, pages: str = "all") -> ScanStyle:
+def random_style(rng: random.Random, *, pages: str = "all", photo_share: float = 0.25) -> ScanStyle:
     """A scan as agencies publish them: 150–300 dpi, tilted up to 2°, some blur, noise and JPEG; a few photos."""
     return ScanStyle(
         dpi=rng.choice((150, 200, 200, 240, 300)),
@@ -41,7 +41,7 @@ def random_style(rng: random.Random, *, pages: str = "all") -> ScanStyle:
         blur=round(rng.uniform(0.0, 1.0), 2),
         noise=round(rng.uniform(0.0, 12.0), 1),
         jpeg_quality=rng.randint(45, 90),
-        photo=rng.random() < 0.25,
+        photo=rng.random() < photo_share,
         pages=pages,
         seed=rng.randint(0, 2**31 - 1),
     )

@@ -3,7 +3,7 @@
 Only the pages the text reader found to be images come here (``pdf._Page.scanned``); pages with
 text are read as text, so a mixed document reads each table the way its page needs. For each page:
 
-1. a cheap look at 50 dpi: has the page ruled tables (long rules both ways)?
+1. a cheap look at 72 dpi, straightened: has the page ruled tables (long rules both ways)?
 2. if so, rendered at 200 dpi, straightened, and its tables read cell by cell (``ocr.scan_table``);
 3. when no scanned page has a ruled table, each is read by text detection + recognition over the
    page, its text lines becoming the words of the word-position reader (``pdf_text_layout``);
@@ -28,7 +28,7 @@ from pipelines.lib.read.grid import Grid
 
 log = logging.getLogger(__name__)
 
-FIND_DPI = 50  # enough to see a table's rules, ~20 ms a page
+FIND_DPI = 72  # enough to see a table's rules once straightened (at 50 dpi a tilted, faint rule breaks up)
 READ_DPI = 200  # the recogniser reads 7–9 pt table print reliably from here on
 TEXT_DPI = 150  # prose lines for the title and rule-less tables
 TITLE_SHARE = 0.3  # of the first page's height: where the title, agency and year are printed
@@ -85,13 +85,13 @@ def read_scanned_pages(data: bytes, page_numbers: list[int], *, need_title: bool
 
     try:
         text_parts: list[str] = []
-        # Table pages first, cheaply (50 dpi); blank pages are skipped.
+        # Table pages first, cheaply (72 dpi); blank pages are skipped.
         looks = {n: _gray(doc[n - 1], FIND_DPI) for n in page_numbers}
         blank = {n for n, g in looks.items() if ink_share(g, FIND_DPI) < BLANK_INK}
         for n in sorted(blank):
             log.info("OCR page %d: blank, skipped", n)
         pages = [n for n in page_numbers if n not in blank]
-        ruled = [n for n in pages if has_ruled_table(looks[n], FIND_DPI)]
+        ruled = [n for n in pages if has_ruled_table(straighten(looks[n], FIND_DPI, n).gray, FIND_DPI)]
         if need_title and pages:
             page = doc[pages[0] - 1]
             clip = pymupdf.Rect(0, 0, page.rect.width, page.rect.height * TITLE_SHARE)
@@ -107,7 +107,7 @@ def read_scanned_pages(data: bytes, page_numbers: list[int], *, need_title: bool
             log.info("OCR page %d (%d of %d with rules): %d ruled table(s), tilt %+.2f°, %.1f s", number, k + 1,
                      len(ruled), len(grids), img.tilt_deg, time.monotonic() - t0)
         if not out.grids:
-            # No ruled table on any page (a page of dense print can look ruled at 50 dpi): every page is read
+            # No ruled table on any page (a page of dense print can look ruled at low resolution): every page is read
             # by detection + recognition, its text lines the words of the word-position reader.
             unruled: list[tuple[int, list]] = []
             confs: list[float] = []
