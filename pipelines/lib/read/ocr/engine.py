@@ -64,15 +64,29 @@ def _charset() -> tuple[list[str], np.ndarray]:
     return chars, np.array(numeric)
 
 
+@cache
+def _digit_classes() -> np.ndarray:
+    chars, _ = _charset()
+    return np.array([0] + [i for i, ch in enumerate(chars) if ch.isdigit() and ch.isascii()])
+
+
 def _ctc(best: np.ndarray, probs: np.ndarray, classes: list[str] | np.ndarray) -> tuple[str, float]:
     """Greedy CTC: repeated classes collapse, blanks drop; confidence = mean probability of the kept ones."""
     keep = np.ones(len(best), dtype=bool)
     keep[1:] = best[1:] != best[:-1]
     keep &= best != 0
     if not keep.any():
-        return "", float(probs.max(initial=0.0)) if probs.size else 0.0
+        return "", 0.0  # ink was there (the crop came from it) but nothing was read: no confidence in 
     text = "".join(classes[i] for i in best[keep])
     return text, float(probs[keep].mean())
+
+
+def _restricted(p: np.ndarray, classes: np.ndarray, names: list[str]) -> tuple[str, float]:
+    """CTC decode over a subset of the classes, their probabilities renormalised at each step."""
+    sub = p[:, classes]
+    sub = sub / np.maximum(sub.sum(axis=1, keepdims=True), 1e-9)
+    best = sub.argmax(axis=1)
+    return _ctc(best, sub[np.arange(len(best)), best], names)
 
 
 def recognize_lines(crops: list[np.ndarray]) -> list[tuple[str, float, str, float]]:
@@ -102,10 +116,11 @@ def recognize_lines(crops: list[np.ndarray]) -> list[tuple[str, float, str, floa
             p = preds[k]
             best = p.argmax(axis=1)
             text, conf = _ctc(best, p[np.arange(len(best)), best], chars)
-            sub = p[:, numeric]
-            sub = sub / np.maximum(sub.sum(axis=1, keepdims=True), 1e-9)
-            nbest = sub.argmax(axis=1)
-            ntext, nconf = _ctc(nbest, sub[np.arange(len(nbest)), nbest], numeric_chars)
+            ntext, nconf = _restricted(p, numeric, numeric_chars)
+            if not any(ch.isdigit() for ch in ntext):
+                # A number has a digit: a faint '0' read as '.' is read again over the digits alone.
+                digits = _digit_classes()
+                ntext, nconf = _restricted(p, digits, [chars[j] for j in digits])
             out[i] = (text, conf, ntext, nconf)
     return out
 
