@@ -178,7 +178,8 @@ def cell_reading(lines: list[tuple[str, float, str, float]]) -> tuple[str, float
         t.strip() for t, *_ in lines) else ""
     fixed, changed = normalize_number(free)
     if _LABEL_CHAR_RE.search(free) and not _NUMERIC_RE.match(fixed):
-        return free, round(min(c for _, c, _, _ in lines), 4)
+        # A label: its lines that read as nothing (a stray '、' of a stacked label) do not count.
+        return free, round(min((c for t, c, _, _ in lines if t.strip()), default=0.0), 4)
     if _NUMERIC_RE.match(fixed) and not changed and "元" in fixed:
         return fixed, round(min(c for _, c, _, _ in lines), 4)
     digits = "".join(d for _, _, d, _ in lines)
