@@ -21,5 +21,10 @@ want=$(cat pyproject.toml | sha256sum | cut -c1-16)-$extras
 if [[ ! -f $stamp ]] || ! grep -qx -- "$want" "$stamp"; then
   .venv/bin/python -m pip install --quiet --disable-pip-version-check --upgrade pip
   .venv/bin/python -m pip install --quiet --disable-pip-version-check -e "$spec"
+  # rapidocr-onnxruntime pulls the GUI build of OpenCV, which shares the cv2 module with the headless one we
+  # ask for and needs libGL.so.1; where that library is missing, the headless build is put back on top.
+  if ! .venv/bin/python -c "import cv2" 2>/dev/null; then
+    .venv/bin/python -m pip install --quiet --disable-pip-version-check --force-reinstall --no-deps opencv-python-headless
+  fi
   echo "$want" >"$stamp"
 fi

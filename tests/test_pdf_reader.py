@@ -177,26 +177,27 @@ def _image_only_pdf(pages: int = 2) -> bytes:
     return doc.tobytes()
 
 
-def test_scanned_pdf_is_rejected(tmp_path: Path):
+def test_scan_without_tables_is_quarantined_saying_what_ocr_found(tmp_path: Path):
+    # Scanned pages go to OCR (no longer a dead end); blank scans hold no table, and the reason says so.
     data = _image_only_pdf()
     with pytest.raises(DocumentRejected) as e:
         read_pdf_bytes(data)
-    assert (e.value.stage, e.value.reason) == ("read", "no_text_layer")
-    assert "scanned" in e.value.detail
+    assert (e.value.stage, e.value.reason) == ("read", "scan_unreadable")
+    assert "scanned" in e.value.detail and "OCR" in e.value.detail and "no table" in e.value.detail
     path = tmp_path / "scan.pdf"
     path.write_bytes(data)
     q = parse_document(path)
-    assert isinstance(q, Quarantined) and (q.stage, q.reason) == ("read", "no_text_layer")
+    assert isinstance(q, Quarantined) and (q.stage, q.reason) == ("read", "scan_unreadable")
 
 
-def test_text_pages_around_scanned_tables_are_rejected():
+def test_text_pages_around_unreadable_scans_are_rejected():
     doc = pymupdf.open(stream=_image_only_pdf(2), filetype="pdf")
     page = doc.new_page(0)
     page.insert_text((72, 72), "某某局2023年政府信息公开工作年度报告。一、总体情况，本年度工作情况如下。",
                      fontname="china-s", fontsize=10)
     with pytest.raises(DocumentRejected) as e:
         read_pdf_bytes(doc.tobytes())
-    assert e.value.reason == "no_text_layer" and "2, 3" in e.value.detail
+    assert e.value.reason == "scan_unreadable" and "2, 3" in e.value.detail
 
 
 def test_corrupt_pdf_is_rejected(tmp_path: Path):

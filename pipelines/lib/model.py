@@ -31,6 +31,7 @@ class Fact:
     derived: bool = False  # not printed at all: computed (e.g. 2021 other_total = sum of sub-rows)
     unit_factor: float = 1.0  # printed value x factor = stored value (e.g. 万元 -> 元 is 10000)
     inferred_how: str | None = None  # see INFERENCE_METHODS
+    confidence: float | None = None  # OCR recogniser's confidence (0-1) in the printed text; None = not OCR
 
 
 # How an inferred fact was recovered (facts.inferred_how).
@@ -42,6 +43,9 @@ INFERENCE_METHODS = {
     "text_positions": "PDF table printed without ruling lines; rows and cells rebuilt from word positions",
     "human": "read from the original by a person (`gongkai resolve`, with their reason in cell_resolutions); "
              "replaces what the parser had, and is re-applied whenever the document is loaded again",
+    "ocr": "read by OCR from a scanned page; confidence is the recogniser's",
+    "ocr_arithmetic": "read by OCR from a scanned page, the reading broke the table's arithmetic; the value is the "
+                      "only one that restores every broken sum (printed keeps what OCR read)",
 }
 
 

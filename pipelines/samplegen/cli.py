@@ -62,8 +62,16 @@ def extra_agencies(n: int) -> list[Agency]:
     return out
 
 
-def plan_samples(seed: int, count: int, formats: list[str]) -> list[SampleReport]:
-    """The report set for a seed: ``count`` files, ``count - 1`` distinct agency-years plus one revision."""
+SCAN_MODES = ("none", "all", "tables", "mixed")
+
+
+def plan_samples(seed: int, count: int, formats: list[str], scan: str = "none") -> list[SampleReport]:
+    """The report set for a seed: ``count`` files, ``count - 1`` distinct agency-years plus one revision.
+
+    ``scan`` publishes the PDFs as scans (samplegen/scan.py): 'all' pages, only the pages with
+    'tables' (mixed text and image pages), or 'mixed': each PDF left as text, fully scanned or
+    scanned on its table pages, at random. Scan styles come from their own seeded stream, so the
+    set's reports and truths are the same with or without scans."""
     if count < 4:
         raise ValueError("--count must be at least 4 (two templates, a broken and a revised report)")
     bad = [f for f in formats if f not in FORMATS]
@@ -115,6 +123,13 @@ def plan_samples(seed: int, count: int, formats: list[str]) -> list[SampleReport
             opts = {"split_t2": rng.random() < 0.4, "year_first": rng.random() < 0.6}
             if i == js_i:
                 opts["js_embed"] = True
+        if fmt == "pdf" and scan != "none":
+            srng = random.Random(f"scan/{seed}/{i}")
+            pages = scan if scan != "mixed" else srng.choice(("none", "all", "tables"))
+            if pages != "none":
+                from .scan import random_style  # OpenCV only when scans are asked for
+
+                opts = {"scan": random_style(srng, pages=pages).to_dict()}
         samples.append(SampleReport(f"{t.agency.slug}-{t.year}.{fmt}", fmt, t, opts))
         if i == revised_i:
             # '.v2' sorts after the original's name, so the revision is also the later arrival in one scan.
@@ -142,12 +157,14 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--count", type=int, default=12)
     ap.add_argument("--formats", default="txt,html", help=f"comma-separated subset of {','.join(FORMATS)}")
+    ap.add_argument("--scan", choices=SCAN_MODES, default="none",
+                    help="publish the PDFs as scans: all pages, only table pages, or a mix of both and text PDFs")
     args = ap.parse_args(argv)
     if args.truth_out is not None and args.truth_out.resolve() == args.out.resolve():
         ap.error("--truth-out must not be the inbox: everything in the inbox is ingested as a report")
     formats = [f.strip().lower() for f in args.formats.split(",") if f.strip()]
     try:
-        samples = plan_samples(args.seed, args.count, formats)
+        samples = plan_samples(args.seed, args.count, formats, args.scan)
         write_samples(samples, args.out, args.truth_out, seed=args.seed)
     except (ValueError, RuntimeError) as e:
         print(f"samplegen: {e}", file=sys.stderr)
@@ -156,6 +173,7 @@ def main(argv: list[str] | None = None) -> int:
         note = " [broken arithmetic]" if s.truth.broken else " [revised]" if s.truth.revision_of else ""
         note += " [js-embedded]" if s.options.get("js_embed") else ""
         note += " [blank zeros]" if s.truth.blank_zeros else ""
+        note += f" [scanned: {s.options['scan']['pages']} pages]" if s.options.get("scan") else ""
         print(f"{args.out / s.file_name}  {s.truth.agency.name} {s.truth.year} (template {s.truth.template}){note}")
     if args.truth_out is not None:
         print(f"truth: {args.truth_out / 'truth.json'}")

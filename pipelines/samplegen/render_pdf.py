@@ -276,5 +276,11 @@ def build_pdf(truth: ReportTruth, *, t3_break: bool = True, ruled: bool = True,
 
 
 def render(truth: ReportTruth, *, t3_break: bool = True, ruled: bool = True,
-           title_lines: list[str] | None = None) -> bytes:
-    return bytes(build_pdf(truth, t3_break=t3_break, ruled=ruled, title_lines=title_lines).output())
+           title_lines: list[str] | None = None, scan: dict | None = None) -> bytes:
+    """The report as PDF bytes; ``scan`` (a ``scan.ScanStyle`` as a dict) publishes it as a scan instead."""
+    data = bytes(build_pdf(truth, t3_break=t3_break, ruled=ruled, title_lines=title_lines).output())
+    if scan is not None:
+        from .scan import ScanStyle, scan_pdf  # OpenCV is needed only for scans
+
+        data = scan_pdf(data, ScanStyle(**scan))
+    return data

@@ -12,10 +12,10 @@ CREATE TABLE IF NOT EXISTS unresolved_rows (
     row_code     VARCHAR NOT NULL,
     row_label    VARCHAR,
     printed      VARCHAR,          -- the row's numbers as printed
-    reason       VARCHAR NOT NULL, -- ambiguous_cells / cells_missing
+    reason       VARCHAR NOT NULL, -- ambiguous_cells / cells_missing / ocr_uncertain
     detail       VARCHAR NOT NULL, -- a sentence a person understands
     readings     VARCHAR[],        -- candidate readings, e.g. ['1/56/21', '15/6/21']
     source_file  VARCHAR NOT NULL,
     PRIMARY KEY (report_id, table_no, row_code)
 );
-COMMENT ON TABLE unresolved_rows IS 'Printed table rows whose numbers could not be read with certainty; kept out of facts, not guessed. reason ambiguous_cells: several readings fit (readings lists them); cells_missing: fewer numbers than columns.';
+COMMENT ON TABLE unresolved_rows IS 'Printed table rows whose numbers could not be read with certainty; kept out of facts, not guessed. reason ambiguous_cells: several readings fit (readings lists them); cells_missing: fewer numbers than columns; ocr_uncertain: a scanned table-二 cell the OCR recogniser doubted (no sum can check it).';

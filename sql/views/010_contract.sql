@@ -60,7 +60,7 @@ SELECT f.report_id, r.agency_name, r.year, f.row_code, f.col_code AS requester_t
        f.derived, f.inferred, f.inferred_how, f.source_file, f.row_label, f.col_label, f.page
 FROM facts f JOIN reports r USING (report_id)
 WHERE f.table_no = 'T3';
-COMMENT ON VIEW request_facts IS 'Table 三 cells: requests received and how they ended, per requester type. blank = printed empty or as a dash (value 0); derived = not printed (2021 other_total = sum of its sub-rows); inferred = recovered rather than read off separators (inferred_how says how: run_split, run_split_narrative, printed_order, text_positions, human).';
+COMMENT ON VIEW request_facts IS 'Table 三 cells: requests received and how they ended, per requester type. blank = printed empty or as a dash (value 0); derived = not printed (2021 other_total = sum of its sub-rows); inferred = recovered rather than read off separators (inferred_how says how: run_split, run_split_narrative, printed_order, text_positions, human; ocr and ocr_arithmetic for scanned pages, with their confidence in fact_provenance).';
 
 CREATE OR REPLACE VIEW review_litigation_facts AS
 SELECT f.report_id, r.agency_name, r.year, f.row_code AS proceeding, f.col_code AS result,
@@ -81,12 +81,13 @@ COMMENT ON VIEW proactive_facts IS 'Table 二 cells: proactive disclosure by art
 CREATE OR REPLACE VIEW fact_provenance AS
 SELECT f.report_id, f.table_no, f.item, f.row_code, f.col_code, f.value, f.printed, f.blank,
        f.source_file, f.page, f.row_label, f.col_label, f.inferred, f.inferred_how, f.derived, f.unit_factor,
-       c.reason AS resolution_reason, c.resolver, c.resolved_at, c.parser_read
+       c.reason AS resolution_reason, c.resolver, c.resolved_at, c.parser_read, f.confidence
 FROM facts f
 LEFT JOIN report_history h ON h.report_id = f.report_id AND f.inferred_how = 'human'
 LEFT JOIN cell_resolutions c ON c.sha256 = h.sha256 AND c.table_no = f.table_no AND c.row_code = f.row_code
                             AND c.col_code = f.col_code;
-COMMENT ON VIEW fact_provenance IS 'Where every loaded number came from: file, table, page (PDF), printed row and column labels; for a number a person read from the original (inferred_how = human, `gongkai resolve`), their reason, name, time and what the parser had.';
+COMMENT ON VIEW fact_provenance IS 'Where every loaded number came from: file, table, page (PDF), printed row and column labels; for a number a person read from the original (inferred_how = human, `gongkai resolve`), their reason, name, time and what the parser had; for a scanned page, inferred_how = ocr (or ocr_arithmetic when the table''s sums corrected the reading) and the recogniser''s confidence.';
+COMMENT ON COLUMN fact_provenance.confidence IS 'OCR only: the recogniser''s confidence (0–1) in the printed text of this cell; NULL when read from text.';
 COMMENT ON COLUMN fact_provenance.resolution_reason IS 'inferred_how = human: why the person''s reading is right (gongkai resolve --reason); NULL otherwise.';
 COMMENT ON COLUMN fact_provenance.resolver IS 'inferred_how = human: who recorded the reading.';
 COMMENT ON COLUMN fact_provenance.resolved_at IS 'inferred_how = human: when the reading was recorded (UTC).';

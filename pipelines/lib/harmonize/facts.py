@@ -14,6 +14,7 @@ FACT_SCHEMA = {
     "col_code": pl.String, "value": pl.Float64, "printed": pl.String, "blank": pl.Boolean,
     "row_label": pl.String, "col_label": pl.String, "page": pl.Int32, "inferred": pl.Boolean,
     "derived": pl.Boolean, "unit_factor": pl.Float64, "source_file": pl.String, "inferred_how": pl.String,
+    "confidence": pl.Float64,
 }
 
 
@@ -41,7 +42,7 @@ def facts_frame(reports: list[tuple[ParsedReport, str]]) -> pl.DataFrame:
           "col_code": f.col_code, "value": float(f.value), "printed": f.printed, "blank": f.blank,
           "row_label": f.row_label, "col_label": f.col_label, "page": f.page, "inferred": f.inferred,
           "derived": f.derived, "unit_factor": f.unit_factor, "source_file": rep.source_file,
-          "inferred_how": f.inferred_how}
+          "inferred_how": f.inferred_how, "confidence": f.confidence}
          for rep, report_id in reports for f in rep.facts],
         schema=FACT_SCHEMA)
     unknown = frame.join(code_domain(), on=["table_no", "item", "row_code", "col_code"], how="anti",

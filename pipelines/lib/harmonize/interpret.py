@@ -8,7 +8,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from pipelines.lib.codes import load_codes
-from pipelines.lib.harmonize.labels import T2_2019_PHRASES, T2_2021_PHRASES, match_request_row, match_t2_row
+from pipelines.lib.harmonize.labels import (
+    REQUEST_ROW_PHRASES,
+    T2_2019_PHRASES,
+    T2_2021_PHRASES,
+    T2_ROW_PHRASES,
+    match_ocr_label,
+    match_request_row,
+    match_t2_row,
+)
 from pipelines.lib.harmonize.normalize import normalize_label
 from pipelines.lib.harmonize.values import UnreadableCell, looks_numeric, parse_cell
 from pipelines.lib.model import DocumentRejected, Fact, UnresolvedRow
@@ -104,9 +112,11 @@ def _fact(table, row_code, col_code, cell: GridCell, *, item=None, row_label=Non
         v = parse_cell(cell.text)
     except UnreadableCell as e:
         raise DocumentRejected("parse", "unreadable_cell", f"{row_label or row_code}: {e}") from e
+    ocr = cell.conf is not None  # read by OCR from a scanned page
     return Fact(table=table, row_code=row_code, col_code=col_code, value=v.value * factor,
                 printed=cell.text, blank=v.blank, item=item, row_label=row_label, col_label=col_label,
-                page=page, unit_factor=factor)
+                page=page, unit_factor=factor, inferred=ocr, inferred_how="ocr" if ocr else None,
+                confidence=cell.conf)
 
 
 def interpret_t3(grids: list[Grid]) -> TableResult:
@@ -131,6 +141,11 @@ def interpret_t3(grids: list[Grid]) -> TableResult:
                 # where a layout without ruling lines lost the merged group label.
                 context = f"（六）其他处理 {context}"
             code = match_request_row(own, context) or match_request_row(context.split(" ")[-1] if context else "")
+            if code is None and any(c.conf is not None for c in labels):
+                # Read by OCR: a label with one misread character still names its row, if only one.
+                code = match_ocr_label(own, REQUEST_ROW_PHRASES)
+                if code is not None and code in seen:
+                    code = None
             group_cells = [c.text for c in labels[:-1] if c.text.strip() and not c.h_copy]
             if group_cells:
                 prev_group = group_cells[-1]
@@ -204,6 +219,8 @@ def interpret_t2(grids: list[Grid], template: str) -> TableResult:
             if label_idx is None:
                 continue
             code = match_t2_row(cells[label_idx].text)
+            if code is None and cells[label_idx].conf is not None:  # OCR: one misread character tolerated
+                code = match_ocr_label(cells[label_idx].text, T2_ROW_PHRASES)
             if code is None or code not in row_item:
                 continue
             values = [c for c in cells[label_idx + 1:] if not c.v_copy]

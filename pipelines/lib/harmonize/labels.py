@@ -80,3 +80,18 @@ def match_request_row(own_label: str, context: str = "") -> str | None:
 @lru_cache(maxsize=65536)
 def match_t2_row(label: str) -> str | None:
     return _match(normalize_label(label), T2_ROW_PHRASES)
+
+
+def _near(norm: str, phrase: str) -> bool:
+    """``phrase`` in ``norm`` with at most one character different (an OCR misread: 逾期 read as 途期)."""
+    n = len(phrase)
+    return any(sum(a != b for a, b in zip(norm[i:i + n], phrase, strict=True)) <= 1
+               for i in range(len(norm) - n + 1))
+
+
+def match_ocr_label(label: str, table: list[tuple[str, tuple[str, ...]]]) -> str | None:
+    """For labels read by OCR that match no phrase exactly: the one code with a phrase of 4 or more
+    characters found with a single character misread; None when no code or several codes fit."""
+    norm = normalize_label(label)
+    hits = {code for code, phrases in table for p in phrases if len(p) >= 4 and _near(norm, p)}
+    return hits.pop() if len(hits) == 1 else None

@@ -21,6 +21,7 @@ from multiprocessing.connection import Connection, wait
 from pathlib import Path
 
 from pipelines.lib.model import ParsedReport, Quarantined
+from pipelines.lib.read.ocr import budget
 from pipelines.lib.read.parse import DEFAULT_MAX_BYTES, parse_document
 from pipelines.lib.read.staging import Staging
 
@@ -29,6 +30,7 @@ ParseFn = Callable[..., ParsedReport | Quarantined]
 
 DEFAULT_PARSE_TIMEOUT_S = 60.0
 DEFAULT_PARSE_MEMORY_MB = 2048.0
+EXTEND = "__extend_deadline__"  # worker -> pool: (EXTEND, seconds) when a document starts OCR
 
 def parse_timeout_from_env() -> float:
     """GONGKAI_PARSE_TIMEOUT_S: seconds one document may take to parse (0 = no limit, parse in process)."""
@@ -132,10 +134,22 @@ def _die_with_parent() -> None:
 
         ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
 
-def _worker_main(conn: Connection, parse: ParseFn, memory_mb: float = 0.0) -> None:
+def _settings_env() -> dict[str, str]:
+    """The GONGKAI_* settings as this process sees them now (a fork server started earlier does not)."""
+    return {k: v for k, v in os.environ.items() if k.startswith("GONGKAI_")}
+
+
+def _worker_main(conn: Connection, parse: ParseFn, memory_mb: float = 0.0,
+                 settings: dict[str, str] | None = None) -> None:
     # A long-lived worker: one process serves many documents, so the normal case pays no spawn per document.
+    if settings is not None:  # the run's settings, not those of the moment the fork server started
+        for k in [k for k in os.environ if k.startswith("GONGKAI_")]:
+            del os.environ[k]
+        os.environ.update(settings)
     if sys.platform.startswith("linux"):
         _die_with_parent()
+    # A scanned document announces its OCR: the pool then gives it the OCR budget (ocr/budget.py).
+    budget.set_listener(lambda seconds: conn.send((EXTEND, seconds)))
     while True:
         try:
             task = conn.recv()
@@ -183,7 +197,8 @@ class _WorkerPool:
 
     def _spawn(self) -> _Slot:
         parent, child = self.ctx.Pipe()
-        proc = self.ctx.Process(target=_worker_main, args=(child, self.parse, self.memory_mb), daemon=True,
+        proc = self.ctx.Process(target=_worker_main, args=(child, self.parse, self.memory_mb, _settings_env()),
+                                daemon=True,
                                 name="gongkai-parse")
         proc.start()
         child.close()
@@ -204,7 +219,10 @@ class _WorkerPool:
                         task = slot.task
                         assert task is not None
                         try:
-                            _, kind = slot.conn.recv()
+                            first, kind = slot.conn.recv()
+                            if first == EXTEND:  # the document started OCR: its deadline moves, it is not done
+                                slot.deadline = max(slot.deadline, time.monotonic() + float(kind))
+                                continue
                         except (EOFError, OSError):
                             slot.proc.join(timeout=1)
                             kind = self._fail(slot, "worker_died", "The parser process died while reading this "
@@ -217,7 +235,8 @@ class _WorkerPool:
                         task = slot.task
                         assert task is not None
                         kind = self._fail(slot, "timeout", f"Parsing took longer than the {self.timeout:g} s limit "
-                                          "for one document (GONGKAI_PARSE_TIMEOUT_S); it was stopped.")
+                                          "for one document (GONGKAI_PARSE_TIMEOUT_S; a scan also gets "
+                                          "GONGKAI_OCR_TIMEOUT_S); it was stopped.")
                         on_done(task, kind)
                         self._assign(slot, queue)
         finally:

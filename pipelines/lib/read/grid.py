@@ -33,6 +33,7 @@ class GridCell(NamedTuple):  # a tuple: tables have thousands of cells and this 
     text: str
     h_copy: bool = False  # covered by a colspan from a cell to the left
     v_copy: bool = False  # covered by a rowspan from a cell above
+    conf: float | None = None  # recogniser's confidence (0-1) when the text was read by OCR, else None
 
 
 @dataclass
@@ -76,7 +77,7 @@ def expand_spans(rows: Sequence[Sequence[SpanCell]], origin: str = "", pages=Non
         if None not in line and all(cell.rowspan == 1 and cell.colspan == 1 for cell in row):
             # Most rows: no spans of their own, and at most a run of label cells merged down from above
             # at the start, so the cells simply follow.
-            line.extend([_new(GridCell, (cell.text, False, False)) for cell in row])
+            line.extend([_new(GridCell, (cell.text, False, False, None)) for cell in row])
             continue
         c = 0
         for cell in row:

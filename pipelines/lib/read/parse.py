@@ -17,6 +17,7 @@ from pipelines.lib.harmonize.interpret import (
     interpret_t4,
 )
 from pipelines.lib.harmonize.normalize import clean_text
+from pipelines.lib.harmonize.ocr_repair import repair as ocr_repair
 from pipelines.lib.model import DocumentRejected, ParsedReport, Quarantined
 from pipelines.lib.read.decode import decode_document, looks_binary
 from pipelines.lib.read.detect import check_era, has_table3_text, identify, looks_like_report
@@ -32,7 +33,7 @@ from pipelines.lib.read.extract.text import (
 from pipelines.lib.read.grid import strip_remark_columns
 
 DEFAULT_MAX_BYTES = 50 * 1024 * 1024
-PARSER_VERSION = "2"  # bump to re-parse documents whose sha256 was already processed
+PARSER_VERSION = "3"  # bump to re-parse documents whose sha256 was already processed
 
 
 def sha256_file(path: Path) -> str:
@@ -242,13 +243,16 @@ def build_report(ext: Extracted, *, source_file: str, sha256: str, fmt: str) -> 
     if missing:
         warnings.append(f"table 三: rows not found: {', '.join(missing)}")
     facts = t2.facts + t3.facts + t4.facts
+    unresolved = list(ext.unresolved) + t2.unresolved
+    if any(f.confidence is not None for f in facts):  # read by OCR: the sums check (and may correct) it
+        fixed = ocr_repair(facts)
+        facts, warnings, unresolved = fixed.facts, warnings + fixed.warnings, unresolved + fixed.unresolved
     facts += derive_other_total(facts)
     if ext.inferred_how or ext.row_inference:
         for f in facts:
             how = ext.row_inference.get((f.table, f.row_code), ext.inferred_how)
-            if how and not f.derived:
+            if how and not f.derived and f.confidence is None:  # an OCR cell keeps ocr / ocr_arithmetic
                 f.inferred, f.inferred_how = True, how
-    unresolved = list(ext.unresolved) + t2.unresolved
     warnings += [f"{u.detail} (See unresolved_rows.)" for u in unresolved]
     return ParsedReport(source_file=source_file, sha256=sha256, format=fmt, agency_name=agency, year=year,
                         template=template, title=title, facts=facts, warnings=warnings, narrative=text[:20000],

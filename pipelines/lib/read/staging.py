@@ -33,7 +33,7 @@ FACT_TYPE = pa.struct([
     ("table", pa.string()), ("row_code", pa.string()), ("col_code", pa.string()), ("value", pa.float64()),
     ("printed", pa.string()), ("blank", pa.bool_()), ("item", pa.string()), ("row_label", pa.string()),
     ("col_label", pa.string()), ("page", pa.int32()), ("inferred", pa.bool_()), ("derived", pa.bool_()),
-    ("unit_factor", pa.float64()), ("inferred_how", pa.string()),
+    ("unit_factor", pa.float64()), ("inferred_how", pa.string()), ("confidence", pa.float64()),
 ])
 UNRESOLVED_TYPE = pa.struct([
     ("table", pa.string()), ("row_code", pa.string()), ("row_label", pa.string()), ("printed", pa.string()),

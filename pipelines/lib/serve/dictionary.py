@@ -55,7 +55,10 @@ COMMON_COLUMNS = {
                     "the counts the report's own text states; printed_order: row label lost in conversion, the "
                     "code is the only one its printed position allows; text_positions: a PDF table printed without ruling "
                     "lines, rows and cells rebuilt from word positions; human: read from the original by a person "
-                    "(`gongkai resolve`; reason in fact_provenance / cell_resolutions).",
+                    "(`gongkai resolve`; reason in fact_provenance / cell_resolutions); ocr: read by OCR from a "
+                    "scanned page (confidence says how sure the recogniser was); ocr_arithmetic: OCR's reading broke "
+                    "the table's sums and this value is the only one that restores them all (printed keeps what OCR read).",
+    "confidence": "OCR only: the recogniser's confidence (0–1) in the cell's printed text; NULL when read from text.",
     "source_file": "File the report was read from, relative to the inbox.",
     "sha256": "SHA-256 of the document's bytes.",
     "loaded_at": "When this version was loaded (UTC).",

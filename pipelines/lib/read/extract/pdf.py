@@ -531,33 +531,49 @@ def read_pdf_bytes(data: bytes, *, join_pages: bool = True) -> Extracted:
     finally:
         doc.close()
     n_chars = sum(len(re.sub(r"\s", "", p.text)) for p in pages)
-    if n_chars < MIN_TEXT_CHARS:
+    scanned = [p.number for p in pages if p.scanned]
+    if n_chars < MIN_TEXT_CHARS and not scanned:
         raise DocumentRejected("read", "no_text_layer",
-                               "The PDF has no text layer: its pages are scanned images, and Gongkai does not "
-                               "run OCR. A text PDF, DOCX or HTML version of the report is needed.")
+                               "The PDF has no text layer and no page is a scanned image: there is nothing to read.")
     grids = []
     for k, part in enumerate(_tables(pages, join_pages)):
         grid = _build_grid(part, f"pdf page {part.page} table {k + 1}")
         if grid is not None:
             grids.append(grid)
-    if repaired and not grids:
+    if repaired and not grids and not scanned:
         raise DocumentRejected("read", "corrupt_pdf",
                                "The PDF file is damaged (truncated or with a broken cross-reference table); its "
                                "text was partly recovered but no table could be read from it.")
-    scanned = [p.number for p in pages if p.scanned]
-    if scanned and not grids:
-        # Text pages around scanned tables: say where the tables went rather than "table 三 not found".
-        raise DocumentRejected("read", "no_text_layer",
-                               f"Page(s) {', '.join(map(str, scanned))} of the PDF are scanned images without a "
-                               "text layer and no ruled table could be read from the text pages; Gongkai does "
-                               "not run OCR, so a text PDF, DOCX or HTML version of the report is needed.")
     text = "\n".join(p.text for p in pages)
+    if scanned:
+        # Scanned pages (no text layer) are read by OCR; the text pages stay as read above.
+        return _with_scanned_pages(data, pages, scanned, grids, text)
     if not grids:
         # No ruled table anywhere: read the tables from word positions (less certain, so marked inferred).
         grids = text_layout_grids([(p.number, p.body_words) for p in pages])
         return Extracted(text=text, grids=grids, inferred_how="text_positions", warnings=[
             "PDF without ruling lines: table rows and cells were rebuilt from word positions alone"])
     return Extracted(text=text, grids=grids)
+
+
+def _with_scanned_pages(data: bytes, pages: list[_Page], scanned: list[int], grids: list[Grid],
+                        text: str) -> Extracted:
+    """Text-page grids plus the OCR'd grids of the scanned pages, in page order (ocr cells carry conf)."""
+    from pipelines.lib.read.extract.pdf_scan import read_scanned_pages
+    from pipelines.lib.read.ocr.budget import ocr_timeout_from_env
+
+    # The title is printed at the top of page 1: read it by OCR when page 1 is a scan.
+    need_title = scanned[0] == 1 or len(re.sub(r"\s", "", text)) < MIN_TEXT_CHARS
+    ocr = read_scanned_pages(data, scanned, need_title=need_title, timeout_s=ocr_timeout_from_env())
+    if not ocr.grids and not grids:
+        raise DocumentRejected("read", "scan_unreadable",
+                               f"Page(s) {', '.join(map(str, scanned))} of the PDF are scanned images without a "
+                               f"text layer; OCR read {ocr.pages} of them but found no table on any page "
+                               "(no ruling lines and no rows of numbers), so the report's tables cannot be read.")
+    merged = sorted(grids + ocr.grids, key=lambda g: next((p for p in g.pages if p is not None), 0))
+    warnings = [f"Page(s) {', '.join(map(str, scanned))} are scanned images: read by OCR "
+                f"({ocr.seconds:.0f} s); their numbers carry the recogniser's confidence", *ocr.warnings]
+    return Extracted(text=(ocr.text + "\n" + text) if ocr.text else text, grids=merged, warnings=warnings)
 
 
 def register(readers: dict[str, Callable[[bytes], Extracted]]) -> None:
