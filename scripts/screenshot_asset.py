@@ -6,6 +6,7 @@ Usage: python scripts/screenshot_asset.py URL OUT.png [METADATA_KEY]
 
 from __future__ import annotations
 
+import contextlib
 import sys
 
 from playwright.sync_api import sync_playwright
@@ -18,10 +19,8 @@ with sync_playwright() as p:
         "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"])
     page = browser.new_page(viewport={"width": 1500, "height": 1300})
     page.goto(url, wait_until="networkidle")
-    try:  # the first visit shows a newsletter dialog
+    with contextlib.suppress(Exception):  # the first visit shows a newsletter dialog; later ones do not
         page.get_by_role("button", name="Skip").first.click(timeout=8000)
-    except Exception:  # noqa: BLE001 - no dialog this time
-        pass
     page.wait_for_timeout(1500)
     if key:
         page.get_by_text(key, exact=True).first.scroll_into_view_if_needed()
