@@ -38,10 +38,10 @@ def ensure_dagster_home(warehouse: Path) -> Path:
 
 
 def _resolve_paths(args) -> tuple[Path, Path]:
-    """(inbox, warehouse): flags override GONGKAI_INBOX / GONGKAI_WAREHOUSE, which override the defaults."""
-    inbox = getattr(args, "inbox", None) or os.environ.get("GONGKAI_INBOX") or "data/inbox"
-    warehouse = getattr(args, "warehouse", None) or os.environ.get("GONGKAI_WAREHOUSE") or "data/warehouse.duckdb"
-    return Path(inbox).resolve(), Path(warehouse).resolve()
+    """(inbox, warehouse) of this command: flags, then GONGKAI_INBOX / GONGKAI_WAREHOUSE, then the defaults."""
+    from pipelines.lib.load.connection import resolve_paths  # no Dagster import: `gongkai sql` stays quick
+
+    return resolve_paths(getattr(args, "inbox", None), getattr(args, "warehouse", None))
 
 
 def _print_table(columns: list[str], rows: list[tuple], max_width: int = 60) -> None:
@@ -226,11 +226,6 @@ def _report_unchanged(inbox: Path, warehouse: Path, wait: float, t0: float) -> b
     return True
 
 
-def _warehouse_arg(args) -> Path:
-    from pipelines.defs.resources import settings_from_env
-
-    return settings_from_env(None, args.warehouse).warehouse_path
-
 
 def cmd_sql(args) -> int:
     import duckdb
@@ -264,7 +259,7 @@ def _is_lock_error(e: BaseException) -> bool:
 
 
 def _existing_warehouse(args) -> Path | None:
-    path = _warehouse_arg(args)
+    path = _resolve_paths(args)[1]
     if not path.exists():
         print(f"gongkai: no warehouse at {path}; run `gongkai ingest` first (or pass --warehouse)", file=sys.stderr)
         return None
@@ -585,8 +580,7 @@ def main(argv: list[str] | None = None) -> int:
         from pipelines.lib.load.connection import WarehouseBusy
 
         if isinstance(e, WarehouseBusy) or _is_lock_error(e):
-            where = getattr(args, "warehouse", None) or os.environ.get("GONGKAI_WAREHOUSE") or "data/warehouse.duckdb"
-            print(f"gongkai: the warehouse {where} is busy: another Gongkai process (an ingest) is writing it; "
+            print(f"gongkai: the warehouse {_resolve_paths(args)[1]} is busy: another Gongkai process (an ingest) is writing it; "
                   "run this again when it has finished.", file=sys.stderr)
             return EXIT_BUSY
         raise

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import dagster as dg
 
-DEFAULT_INBOX = "data/inbox"
-DEFAULT_WAREHOUSE = "data/warehouse.duckdb"
+from pipelines.lib.load.connection import DEFAULT_INBOX, DEFAULT_WAREHOUSE, resolve_paths
+
 DEFAULT_SOURCES = "data/sources.yaml"
 
 
@@ -45,9 +45,9 @@ class GongkaiSettings(dg.ConfigurableResource):
 
 def settings_from_env(inbox: str | None = None, warehouse: str | None = None) -> GongkaiSettings:
     """Flags override environment variables, which override the defaults (contract.md)."""
+    inbox_path, warehouse_path = resolve_paths(inbox, warehouse)
     return GongkaiSettings(
-        inbox=inbox or os.environ.get("GONGKAI_INBOX") or DEFAULT_INBOX,
-        warehouse=warehouse or os.environ.get("GONGKAI_WAREHOUSE") or DEFAULT_WAREHOUSE,
+        inbox=str(inbox_path), warehouse=str(warehouse_path),
         parse_workers=int(os.environ.get("GONGKAI_PARSE_WORKERS", "1")),
         parse_batch_size=int(os.environ.get("GONGKAI_PARSE_BATCH", "2000")),
         max_file_mb=int(os.environ.get("GONGKAI_MAX_FILE_MB", "50")),

@@ -23,6 +23,17 @@ from pipelines.lib.harmonize.agencies import division_rows, refresh_report_agenc
 SQL_DIR = Path(__file__).resolve().parents[3] / "sql"
 
 
+DEFAULT_INBOX = "data/inbox"
+DEFAULT_WAREHOUSE = "data/warehouse.duckdb"
+
+
+def resolve_paths(inbox: str | None = None, warehouse: str | None = None) -> tuple[Path, Path]:
+    """(inbox, warehouse), absolute: a given value overrides GONGKAI_INBOX / GONGKAI_WAREHOUSE, which override
+    the defaults (contract.md). The one rule, for the CLI (before Dagster loads) and the Dagster resource."""
+    return (Path(inbox or os.environ.get("GONGKAI_INBOX") or DEFAULT_INBOX).resolve(),
+            Path(warehouse or os.environ.get("GONGKAI_WAREHOUSE") or DEFAULT_WAREHOUSE).resolve())
+
+
 def runtime_dir(warehouse: Path | str) -> Path:
     """Everything a warehouse needs besides its file, in one folder beside it: ``<warehouse>.gongkai/``
     (staging/, quality/, dagster/). Two warehouses never share runs, staged results or Data Docs."""
