@@ -31,6 +31,8 @@ ParseFn = Callable[..., ParsedReport | Quarantined]
 DEFAULT_PARSE_TIMEOUT_S = 60.0
 DEFAULT_PARSE_MEMORY_MB = 2048.0
 EXTEND = "__extend_deadline__"  # worker -> pool: (EXTEND, seconds) when a document starts OCR
+READY = "__ready__"  # worker -> pool, once: started and set up; a document's deadline starts after this
+WORKER_START_TIMEOUT_S = 120.0
 
 def parse_timeout_from_env() -> float:
     """GONGKAI_PARSE_TIMEOUT_S: seconds one document may take to parse (0 = no limit, parse in process)."""
@@ -150,6 +152,7 @@ def _worker_main(conn: Connection, parse: ParseFn, memory_mb: float = 0.0,
         _die_with_parent()
     # A scanned document announces its OCR: the pool then gives it the OCR budget (ocr/budget.py).
     budget.set_listener(lambda seconds: conn.send((EXTEND, seconds)))
+    conn.send(READY)
     while True:
         try:
             task = conn.recv()
@@ -202,6 +205,17 @@ class _WorkerPool:
                                 name="gongkai-parse")
         proc.start()
         child.close()
+        # A worker's start-up (imports of what the fork server did not preload) must not eat into the
+        # first document's time limit: its deadline is set only once the worker says it is ready.
+        try:
+            ready = parent.poll(WORKER_START_TIMEOUT_S) and parent.recv() == READY
+        except (EOFError, OSError):
+            ready = False
+        if not ready:
+            proc.kill()
+            proc.join()
+            raise RuntimeError(f"a parse worker did not start within {WORKER_START_TIMEOUT_S:g} s "
+                               f"(exit code {proc.exitcode})")
         return _Slot(proc, parent)
 
     def run(self, todo: list[Task], on_done: Callable[[Task, str], None]) -> None:
