@@ -24,7 +24,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from pipelines.samplegen.truth import generate_truth  # noqa: E402
-from pipelines.samplegen.variations import SWITCHES, Variation, random_variation  # noqa: E402
+from pipelines.samplegen.variations import FORMAT_SWITCHES, SWITCHES, Variation, random_variation  # noqa: E402
 from tests.variation_check import Outcome, render_and_check  # noqa: E402
 
 WEIGHTS = {"txt": 5, "html": 3, "docx": 1, "pdf": 1}
@@ -57,6 +57,9 @@ def main() -> int:
     stats: dict[str, Counter] = defaultdict(Counter)
     first: dict[tuple[str, str], tuple[int, Outcome, Variation]] = {}
     refusals: Counter = Counter()
+    # Per format, switch and value: documents drawn and true refusals (which switch values the refusals share).
+    by_switch: dict[str, Counter] = defaultdict(Counter)
+    refused_by_switch: dict[str, Counter] = defaultdict(Counter)
     t0 = time.perf_counter()
     with tempfile.TemporaryDirectory() as d:
         tmp = Path(d)
@@ -70,8 +73,13 @@ def main() -> int:
             s[out.kind] += 1
             s["cells"] += out.cells
             s["cells_wrong"] += out.cells_wrong
+            vf = v.for_format(fmt)
+            for name in FORMAT_SWITCHES[fmt]:
+                by_switch[fmt][(name, getattr(vf, name))] += 1
             if out.kind == "refused_ok":
-                refusals[(fmt, out.detail, v.for_format(fmt).text_layout, v.blank_zeros)] += 1
+                refusals[(fmt, out.detail.split(":")[0], vf.text_layout, vf.blank_zeros)] += 1
+                for name in FORMAT_SWITCHES[fmt]:
+                    refused_by_switch[fmt][(name, getattr(vf, name))] += 1
             if not out.ok and (fmt, out.kind) not in first:
                 first[(fmt, out.kind)] = (doc_seed, out, minimise(tmp, truth, fmt, v, out.kind))
                 if args.keep:
@@ -106,6 +114,14 @@ def main() -> int:
           "together with blanks. cell accuracy = 1 - wrong/cells.")
     for (fmt, reason, layout, blanks), n in sorted(refusals.items()):
         print(f"true refusals in {fmt}: {n} x {reason} (text_layout={layout}, blank_zeros={blanks})")
+    for fmt in formats:
+        if not refused_by_switch[fmt]:
+            continue
+        print(f"true refusals in {fmt} by switch value (refused / documents drawn with it):")
+        for name in FORMAT_SWITCHES[fmt]:
+            vals = sorted({val for (n, val) in by_switch[fmt] if n == name}, key=str)
+            print(f"  {name:>16}: " + ", ".join(f"{val}={refused_by_switch[fmt][(name, val)]}/"
+                                              f"{by_switch[fmt][(name, val)]}" for val in vals))
     for (fmt, kind), (seed, out, v) in sorted(first.items()):
         print(f"\nfirst {kind} in {fmt}: generate_truth(rng=random.Random({seed})), minimal variation {v.changed()}")
         print(f"  {out.detail[:600]}")

@@ -42,7 +42,7 @@ def check_document(path: Path, truth: ReportTruth, fmt: str, v: Variation) -> Ou
     if (result.agency_name, result.year, result.template) != (truth.agency.name, truth.year, truth.template):
         return Outcome("identity", f"read {result.agency_name!r} {result.year} {result.template}, truth "
                                    f"{truth.agency.name!r} {truth.year} {truth.template}")
-    gone = unprinted_rows(fmt, v)
+    gone = unprinted_rows(fmt, v, truth)
     expected = {k: val for k, val in truth.expected_facts().items()
                 if (k[0], None) not in gone and (k[0], k[1]) not in gone}
     got: dict = {}

@@ -14,6 +14,7 @@ and never ``not_a_report``.
 from __future__ import annotations
 
 import random
+import unicodedata
 from dataclasses import asdict, dataclass, fields
 
 from .narrative import SECTION_HEADINGS, build_narrative
@@ -33,6 +34,12 @@ SWITCHES: dict[str, tuple] = {
     # Text layouts (txt): Word's one cell per line, one row per line with tabs or '|', space-aligned,
     # cells run together (crawler renderings).
     "text_layout": ("word_cells", "tab_rows", "pipe_rows", "space_aligned", "run_together"),
+    # space_aligned: the columns line up in a fixed-width view measured in display columns (a CJK character
+    # is two wide) or in characters (what a naive ljust does); padded with ASCII or ideographic spaces
+    # (U+3000); numbers flush left or right in their column.
+    "space_measure": ("display", "chars"),
+    "space_pad": ("ascii", "ideographic"),
+    "number_align": ("left", "right"),
     "merged": ("omit", "repeat"),  # row layouts: a merged cell printed once, or repeated in every slot
     "remark_column": (False, True),  # row layouts: tables 三/四 with a trailing 备注 column (empty or a remark)
     "sections": ("in_order", "t2_last", "no_t2"),  # row layouts: section 二 after 四, or left out
@@ -51,7 +58,7 @@ SWITCHES: dict[str, tuple] = {
 }
 # Which switches each format honours (others are ignored, so a strategy can draw them freely).
 FORMAT_SWITCHES = {
-    "txt": ("encoding", "title_form", "text_layout", "merged", "remark_column", "sections", "row_missing",
+    "txt": ("encoding", "title_form", "text_layout", "space_measure", "space_pad", "number_align", "merged", "remark_column", "sections", "row_missing",
             "pipe_header", "heading_gap", "blank_lines",
             "footers", "fullwidth_digits", "blank_zeros", "label_variant"),
     "html": ("encoding", "charset_decl", "title_form", "html_title", "blank_zeros", "t2_split", "js_embed",
@@ -68,6 +75,9 @@ class Variation:
     title_form: str = "agency_line"
     html_title: bool = True
     text_layout: str = "word_cells"
+    space_measure: str = "display"
+    space_pad: str = "ascii"
+    number_align: str = "left"
     merged: str = "omit"
     remark_column: bool = False
     sections: str = "in_order"
@@ -106,10 +116,14 @@ def random_variation(rng: random.Random, fmt: str) -> Variation:
 _MISSING_ROW_LABEL = "8.属于行政查询事项"
 
 
-def unprinted_rows(fmt: str, v: Variation) -> set[tuple[str, str | None]]:
+def unprinted_rows(fmt: str, v: Variation, truth: ReportTruth | None = None) -> set[tuple[str, str | None]]:
     """(table, row_code) the variation leaves out of the document (row_code None: the whole table)."""
     v = v.for_format(fmt)
     out: set[tuple[str, str | None]] = set()
+    if (fmt == "txt" and v.text_layout == "space_aligned" and v.blank_zeros and truth is not None
+            and not any(truth.t4.values())):
+        # Table 四's only row holds no label: with every cell zero and zeros blank it prints as nothing.
+        out.add(("T4", None))
     if fmt == "txt" and v.text_layout != "word_cells":
         if v.sections == "no_t2":
             out.add(("T2", None))
@@ -150,6 +164,7 @@ def title_lines(truth: ReportTruth, form: str) -> list[str]:
 # --------------------------------------------------------------------------- text
 
 _FULLWIDTH = str.maketrans("0123456789.-", "０１２３４５６７８９．－")
+_HALFWIDTH = str.maketrans("０１２３４５６７８９．－", "0123456789.-")
 _LABEL_VARIANTS = (("行政规范性文件", "规范性文件"), ("社会公益组织", "社会公益 组织"))
 
 
@@ -195,6 +210,69 @@ def _format_row(cells: list[str], layout: str, widths: list[int] | None = None) 
     raise ValueError(layout)
 
 
+def text_width(text: str, measure: str = "display") -> int:
+    """Width of ``text`` in a fixed-width view: East Asian wide/full-width characters take two columns
+    (``measure='display'``), or every character one (``'chars'``, what str.ljust counts)."""
+    if measure == "chars":
+        return len(text)
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+_GAP = 2  # columns between two table columns
+
+
+def _pad(n: int, v: Variation) -> str:
+    if v.space_pad == "ascii":
+        return " " * n
+    if v.space_measure == "chars":
+        return "\u3000" * n
+    return "\u3000" * (n // 2) + " " * (n % 2)  # an odd column left over takes an ASCII space
+
+
+def _aligned_lines(table: SpanTable, v: Variation) -> list[str]:
+    """A spanning table drawn on its grid in a fixed-width view: every cell starts at its column (a merged
+    cell once, in its first slot, or repeated in every slot), columns as wide as their widest cell, numbers
+    flush left or right. Blank cells are just space, so only the columns' positions say where they are."""
+    placed = place(table)
+    cells: list[tuple[int, int, int, str, bool]] = []  # row, col, colspan, text, is a number
+    for r, c, sp in placed:
+        text = sp.text.replace("\n", "")
+        if v.label_variant:  # the variants are printed, so they are what lines up
+            for a, b in _LABEL_VARIANTS:
+                text = text.replace(a, b)
+            text = text.replace("1.属于国家秘密", "1、属于国家秘密")
+        if v.fullwidth_digits:  # drawn in full width, so lined up as printed
+            text = text.translate(_FULLWIDTH)
+        number = _is_number(text.translate(_HALFWIDTH)) and not sp.label
+        if v.merged == "repeat" and not number:
+            cells += [(r + dr, c + dc, 1, text, False) for dr in range(sp.rowspan) for dc in range(sp.colspan)]
+        else:
+            cells.append((r, c, sp.colspan, text, number))
+    n_cols = max(c + cs for _r, c, cs, _t, _n in cells)
+    widths = [0] * n_cols
+    for _r, c, cs, t, _n in cells:
+        if cs == 1:
+            widths[c] = max(widths[c], text_width(t, v.space_measure))
+    for _r, c, cs, t, _n in sorted(cells, key=lambda x: x[2]):
+        have = sum(widths[c:c + cs]) + _GAP * (cs - 1)
+        widths[c + cs - 1] += max(0, text_width(t, v.space_measure) - have)
+    starts = [sum(widths[:c]) + _GAP * c for c in range(n_cols)]
+    out = []
+    for r in range(max(x[0] for x in cells) + 1):
+        line, at = "", 0
+        for _r, c, cs, t, number in sorted((x for x in cells if x[0] == r), key=lambda x: x[1]):
+            if not t:
+                continue
+            w = text_width(t, v.space_measure)
+            pos = starts[c]
+            if number and v.number_align == "right":
+                pos += sum(widths[c:c + cs]) + _GAP * (cs - 1) - w
+            line += _pad(pos - at, v) + t
+            at = pos + w
+        out.append(line)
+    return out
+
+
 def _row_lines(rows: list[list[str]], v: Variation) -> list[str]:
     if v.text_layout == "run_together":
         return [_format_row(r, "run_together") for r in rows]
@@ -230,6 +308,14 @@ def render_text_variant(truth: ReportTruth, v: Variation) -> str:
                 lines += nar.sections[k]
             tables = {"二": t2_tables(truth), "三": [t3_table(truth)], "四": [t4_table(truth)]}.get(k, [])
             for t in tables:
+                if v.text_layout == "space_aligned":
+                    drawn = _aligned_lines(t, v)
+                    if v.row_missing and k == "三":  # the row's line left out (its merged labels stay above)
+                        gone = (_MISSING_ROW_LABEL, _MISSING_ROW_LABEL.translate(_FULLWIDTH))
+                        drawn = [ln for ln in drawn if not any(g in ln for g in gone)]
+                    lines += drawn
+                    lines.append("")
+                    continue
                 rows = _rows_of(t, v.merged)
                 if v.row_missing and k == "三":
                     rows = [r for r in rows if not any(c.startswith(_MISSING_ROW_LABEL) for c in r)]

@@ -22,6 +22,7 @@ from pipelines.lib.model import DocumentRejected, ParsedReport, Quarantined
 from pipelines.lib.read.decode import decode_document, looks_binary
 from pipelines.lib.read.detect import check_era, has_table3_text, identify, looks_like_report
 from pipelines.lib.read.extract import Extracted
+from pipelines.lib.read.extract.aligned_text import is_space_aligned, read_aligned_text
 from pipelines.lib.read.extract.html import read_html
 from pipelines.lib.read.extract.text import (
     is_delimited_text,
@@ -130,6 +131,15 @@ def _has_table3(ext: Extracted) -> bool:
     return bool(group_tables(ext.grids)["T3"])
 
 
+def _t3_complete(ext: Extracted) -> bool:
+    """Table 三 with its first and total rows read (a reading worth taking over another)."""
+    try:
+        seen = interpret_t3(group_tables(ext.grids)["T3"]).rows_seen
+    except DocumentRejected:
+        return False
+    return "received_new" in seen and "processed_total" in seen
+
+
 def _rows_read(ext: Extracted) -> int:
     """How many table rows of 二/三/四 a reading recovers (to choose between two readings of one text)."""
     tables = group_tables(ext.grids)
@@ -162,6 +172,11 @@ def read_text(text: str) -> Extracted:
         ext = read_delimited_text(text)
         if _has_table3(ext):
             return ext
+    if is_space_aligned(text):
+        # Columns drawn with spaces: cells placed by where they stand (blank cells are only space).
+        aligned = read_aligned_text(text)
+        if aligned is not None and _t3_complete(aligned):
+            return aligned
     if not looks_like_report(text) and not has_table3_text(text):
         raise DocumentRejected("detect", "not_a_report",
                                "This text is not a government information-disclosure annual report: it has neither "
