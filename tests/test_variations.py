@@ -253,7 +253,7 @@ def test_title_words_without_agency_or_year_are_title_unreadable(tmp_path):
     assert q.reason == "title_unreadable"
 
 
-def test_file_name_is_the_last_identity_signal_and_is_flagged(tmp_path):
+def test_file_name_is_the_last_resort_identity_signal_and_is_flagged(tmp_path):
     truth = _truth()
     body = _without_title_and_intro(truth)
     path = tmp_path / f"{truth.agency.name}{truth.year}年度.txt"
@@ -262,7 +262,7 @@ def test_file_name_is_the_last_identity_signal_and_is_flagged(tmp_path):
     assert isinstance(report, ParsedReport), report
     assert (report.agency_name, report.year) == (truth.agency.name, truth.year)
     assert any("file name" in w for w in report.warnings)
-    assert report.identity_signals[-1].startswith("file_name: ")
+    assert report.identity_signals[0].startswith("file_name: ")  # the signal used is listed first
 
 
 def test_prose_is_still_not_a_report(tmp_path):

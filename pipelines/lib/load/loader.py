@@ -85,6 +85,7 @@ def load_reports(con: duckdb.DuckDBPyConnection, reps: list[ParsedReport]) -> li
 _FACTS_SQL = read_sql("load/staged_facts.sql")
 _UNRESOLVED_SQL = read_sql("load/staged_unresolved.sql")
 _UNKNOWN_CODES_SQL = read_sql("load/unknown_codes.sql")
+_SIGNALS_SQL = read_sql("load/staged_identity_signals.sql")
 
 def _history_frame(table: pa.Table, ids: list[str], ts) -> pl.DataFrame:
     names = table.column("agency_name").to_pylist()
@@ -119,6 +120,7 @@ def load_staged_set(con: duckdb.DuckDBPyConnection, table: pa.Table) -> list[str
     try:
         facts = con.sql(_FACTS_SQL).to_arrow_table()
         unresolved = con.sql(_UNRESOLVED_SQL).to_arrow_table()
+        signals = con.sql(_SIGNALS_SQL).to_arrow_table()
         con.register("_incoming_facts", facts)
         unknown = con.execute(_UNKNOWN_CODES_SQL).fetchall()
         if unknown:
@@ -131,11 +133,13 @@ def load_staged_set(con: duckdb.DuckDBPyConnection, table: pa.Table) -> list[str
                                                     [len(ids)]).fetchall())
             con.register("_incoming_reports", history.with_columns(pl.Series("accepted_seq", seqs, pl.Int64)))
             con.register("_incoming_unresolved", unresolved)
-            for t in ("facts", "unresolved_rows", "report_history"):
+            con.register("_incoming_signals", signals)
+            for t in ("facts", "unresolved_rows", "report_history", "report_identity_signals"):
                 con.execute(f"DELETE FROM {t} WHERE report_id IN (SELECT report_id FROM _incoming_reports)")
             con.execute("INSERT INTO report_history BY NAME SELECT * FROM _incoming_reports")
             con.execute("INSERT INTO facts BY NAME SELECT * FROM _incoming_facts")
             con.execute("INSERT INTO unresolved_rows BY NAME SELECT * FROM _incoming_unresolved")
+            con.execute("INSERT INTO report_identity_signals BY NAME SELECT * FROM _incoming_signals")
             # People's readings of these documents (`gongkai resolve`) go back on before anyone sees the load.
             apply_resolutions(con, history)
             con.execute("DELETE FROM quarantine WHERE sha256 IN (SELECT sha256 FROM _incoming_reports)")
@@ -151,7 +155,8 @@ def load_staged_set(con: duckdb.DuckDBPyConnection, table: pa.Table) -> list[str
             con.execute("ROLLBACK")
             raise
     finally:
-        for name in ("_staged_set", "_code_domain", "_incoming_facts", "_incoming_reports", "_incoming_unresolved"):
+        for name in ("_staged_set", "_code_domain", "_incoming_facts", "_incoming_reports", "_incoming_unresolved",
+                     "_incoming_signals"):
             with contextlib.suppress(Exception):
                 con.unregister(name)
     return ids

@@ -31,7 +31,8 @@ class Identity:
     title: str
     agency: str
     year: int
-    signals: list[str] = field(default_factory=list)  # 'title_lines: …', 'html_title: …', 'body_phrase: …', 'file_name: …'
+    # 'title_lines: …', 'html_title: …', 'body_phrase: …', 'file_name: …'; the one used first.
+    signals: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
 
 
@@ -165,7 +166,7 @@ def identify(text: str, html_title: str | None = None, file_name: str | None = N
             if fm and len(fm.group("head")) >= 2 and not _TITLE_RE.fullmatch(fm.group("head")):
                 split = (stem, fm.group("head"), int(fm.group("year")))
         if split:
-            signals.append(f"file_name: {stem}")
+            signals.insert(0, f"file_name: {stem}")  # the signal the identity was taken from comes first
             return Identity(split[0], split[1], split[2], signals,
                             [f"identity: no readable title in the document; agency {split[1]!r} and year {split[2]} "
                              f"taken from the file name {stem!r} (check them)"])

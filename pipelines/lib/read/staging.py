@@ -45,6 +45,7 @@ SCHEMA = pa.schema([
     ("template", pa.string()), ("title", pa.string()), ("narrative", pa.string()),
     ("warnings", pa.list_(pa.string())), ("facts", pa.list_(FACT_TYPE)), ("unresolved", pa.list_(UNRESOLVED_TYPE)),
     ("stage", pa.string()), ("reason", pa.string()), ("detail", pa.string()),
+    ("identity_signals", pa.list_(pa.string())),  # 'kind: value', the one the identity was taken from first
 ])
 _FACT_FIELDS = [f.name for f in FACT_TYPE]
 # zstd: a staged report shrinks from ~43 KB to ~15 KB (narratives and labels compress well) for ~1 ms CPU.
@@ -65,6 +66,7 @@ def result_row(result: ParsedReport | Quarantined) -> dict:
         "warnings": list(result.warnings),
         "facts": [{n: getattr(f, n) for n in _FACT_FIELDS} for f in result.facts],
         "unresolved": [{n: getattr(u, n) for n in _UNRESOLVED_FIELDS} for u in result.unresolved],
+        "identity_signals": list(result.identity_signals),
     }
 
 
