@@ -192,6 +192,38 @@ def test_word_text_noise(tmp_path, extra):
     _exact(tmp_path, _truth(), "txt", Variation(**extra))
 
 
+@pytest.mark.parametrize("measure,pad,align,merged", [
+    ("display", "ascii", "left", "omit"), ("display", "ideographic", "right", "repeat"),
+    ("chars", "ascii", "right", "omit"), ("chars", "ideographic", "left", "repeat")])
+def test_space_aligned_columns_with_blank_cells_are_read_by_position(tmp_path, measure, pad, align, merged):
+    """Blank cells are only space: the cells are placed by the header column they stand under, whether
+    the columns line up in display width (CJK two wide) or in characters, padded with ASCII or ideographic
+    spaces, numbers flush left or right. Each must load exactly, not be refused."""
+    for seed in range(4):
+        truth = _truth(seed)
+        v = Variation(text_layout="space_aligned", space_measure=measure, space_pad=pad, number_align=align,
+                      merged=merged, blank_zeros=True, fullwidth_digits=seed == 1, label_variant=seed == 2,
+                      sections=("in_order", "t2_last", "in_order", "no_t2")[seed])
+        text = render_variant(truth, "txt", v).decode("utf-8")
+        assert "\t" not in text and "|" not in text
+        out = render_and_check(tmp_path, truth, "txt", v, name=f"s{seed}")
+        assert out.kind == "exact", f"{v.changed()}: {out.kind}: {out.detail}"
+
+
+def test_space_aligned_text_that_does_not_line_up_is_not_read_by_position():
+    """Columns measured the wrong way do not line up, and the positional reader says so rather than
+    placing cells (the display-width document read by character count, and the reverse)."""
+    from pipelines.lib.read.extract.aligned_text import NotAligned, _read
+
+    truth = _truth(0)
+    for drawn, other in (("display", "chars"), ("chars", "display")):
+        v = Variation(text_layout="space_aligned", space_measure=drawn, blank_zeros=True)
+        text = render_variant(truth, "txt", v).decode("utf-8")
+        assert _read(text, drawn)
+        with pytest.raises(NotAligned):
+            _read(text, other)
+
+
 # --- reasons that are true ---------------------------------------------------------------------------------
 
 def _quarantined(tmp_path: Path, name: str, data: bytes) -> Quarantined:

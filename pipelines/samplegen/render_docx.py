@@ -57,9 +57,16 @@ def _add_table(doc, table: SpanTable, width: int) -> None:
             para.add_run(s.text)  # '\n' in a header becomes a line break
 
 
-def build_document(truth: ReportTruth, *, split_t2: bool = False, title_lines: list[str] | None = None):
-    """``title_lines``: the title as printed, one paragraph per line (default: agency, then '20XX年度…')."""
+def _width(table: SpanTable) -> int:
+    return max(c + s.colspan for _r, c, s in place(table))
+
+
+def build_document(truth: ReportTruth, *, split_t2: bool = False, title_lines: list[str] | None = None,
+                   table_hook=None):
+    """``title_lines``: the title as printed, one paragraph per line (default: agency, then '20XX年度…').
+    ``table_hook(section, table)`` changes a table before it is drawn (e.g. a 备注 column added)."""
     nar = build_narrative(truth)
+    hook = table_hook or (lambda _k, t: t)
     doc = Document()
     _set_east_asian_font(doc)
     for line in title_lines or (truth.agency.name, f"{truth.year}年度政府信息公开工作年度报告"):
@@ -75,11 +82,14 @@ def build_document(truth: ReportTruth, *, split_t2: bool = False, title_lines: l
             doc.add_paragraph(text)
         if k == "二":
             for t in t2_tables(truth, split=split_t2):
-                _add_table(doc, t, 4)
+                t = hook(k, t)
+                _add_table(doc, t, _width(t))
         elif k == "三":
-            _add_table(doc, t3_table(truth), 10)
+            t = hook(k, t3_table(truth))
+            _add_table(doc, t, _width(t))
         elif k == "四":
-            _add_table(doc, t4_table(truth), 15)
+            t = hook(k, t4_table(truth))
+            _add_table(doc, t, _width(t))
     return doc
 
 
@@ -93,8 +103,9 @@ def _stable_zip(data: bytes) -> bytes:
     return out.getvalue()
 
 
-def render(truth: ReportTruth, *, split_t2: bool = False, title_lines: list[str] | None = None) -> bytes:
-    doc = build_document(truth, split_t2=split_t2, title_lines=title_lines)
+def render(truth: ReportTruth, *, split_t2: bool = False, title_lines: list[str] | None = None,
+           table_hook=None) -> bytes:
+    doc = build_document(truth, split_t2=split_t2, title_lines=title_lines, table_hook=table_hook)
     published = datetime(truth.year + 1, 1, 20)
     props = doc.core_properties
     props.title = truth.title

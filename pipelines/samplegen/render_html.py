@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import html
 import json
+from collections.abc import Callable
 
 from .narrative import SECTION_HEADINGS, build_narrative
 from .spans import Span, SpanTable, t2_tables, t3_table, t4_table
@@ -31,8 +32,14 @@ def _table(table: SpanTable) -> str:
     return _TABLE_OPEN + "<tbody>" + rows + "</tbody></table>"
 
 
-def render_page(truth: ReportTruth, *, split_t2: bool = False, year_first: bool = True) -> str:
+TableHook = Callable[[str, SpanTable], SpanTable]  # (section '二'/'三'/'四', table) -> the table as printed
+
+
+def render_page(truth: ReportTruth, *, split_t2: bool = False, year_first: bool = True,
+                table_hook: TableHook | None = None) -> str:
+    """``table_hook`` changes a table before it is drawn (e.g. a 备注 column added)."""
     nar = build_narrative(truth)
+    hook = table_hook or (lambda _k, t: t)
     title = (f"{truth.year}年{truth.agency.name}政府信息公开工作年度报告" if year_first
              else f"{truth.agency.name}{truth.year}年度政府信息公开工作年度报告")
 
@@ -46,11 +53,11 @@ def render_page(truth: ReportTruth, *, split_t2: bool = False, year_first: bool 
         body.append(p(SECTION_HEADINGS[k]))
         body += [p(x) for x in nar.sections[k]]
         if k == "二":
-            body += [_table(t) for t in t2_tables(truth, split=split_t2)]
+            body += [_table(hook(k, t)) for t in t2_tables(truth, split=split_t2)]
         elif k == "三":
-            body.append(_table(t3_table(truth)))
+            body.append(_table(hook(k, t3_table(truth))))
         elif k == "四":
-            body.append(_table(t4_table(truth)))
+            body.append(_table(hook(k, t4_table(truth))))
     return ("<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>" + html.escape(title) +
             "</title></head><body>\n" + "\n".join(body) + "\n</body></html>\n")
 

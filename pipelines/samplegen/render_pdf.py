@@ -148,8 +148,10 @@ def _wrap(pdf: FPDF, text: str, width: float) -> list[str]:
 
 
 def _draw_table(pdf: FPDF, table: SpanTable, widths: list[float], st: _Style, *, keep_rows: int = 1,
-                break_at: int | None = None, ruled: bool = True) -> None:
-    """Draw a ruled table from the current y; ``break_at`` forces a page break before that row."""
+                break_at: int | None = None, ruled: bool = True, repeat_rows: int = 0) -> None:
+    """Draw a ruled table from the current y; ``break_at`` forces a page break before that row.
+    ``repeat_rows``: the table's first rows (its header) are printed again at the top of every page the
+    table continues on, as Word's 'repeat header rows' does."""
     pdf.set_font(FAMILY, size=st.font_size)
     cells = place(table)
     n_rows = max(r + s.rowspan for r, _c, s in cells)
@@ -168,8 +170,9 @@ def _draw_table(pdf: FPDF, table: SpanTable, widths: list[float], st: _Style, *,
         if need > have:
             heights[r + s.rowspan - 1] += need - have  # a tall merged cell grows its last row
 
-    # Paginate: a row that does not fit starts a new page; no header is repeated.
+    # Paginate: a row that does not fit starts a new page (below the repeated header, if any).
     bottom = PAGE_H - MARGIN_BOTTOM
+    head_h = sum(heights[:repeat_rows])
     page, y = 0, pdf.get_y()
     if y + sum(heights[:keep_rows]) > bottom:
         page, y = 1, MARGIN_TOP
@@ -178,7 +181,7 @@ def _draw_table(pdf: FPDF, table: SpanTable, widths: list[float], st: _Style, *,
     for r in range(n_rows):
         # A forced break only where the flow has not already broken the table (no one-row pages).
         if (y + heights[r] > bottom or (r == break_at and page == first_page)) and r >= keep_rows:
-            page, y = page + 1, MARGIN_TOP
+            page, y = page + 1, MARGIN_TOP + head_h
         row_page.append(page)
         row_y.append(y)
         y += heights[r]
@@ -187,6 +190,16 @@ def _draw_table(pdf: FPDF, table: SpanTable, widths: list[float], st: _Style, *,
         if k > 0:
             pdf.add_page()
         pdf.set_font(FAMILY, size=st.font_size)
+        if k > first_page and repeat_rows:
+            head_y = [MARGIN_TOP + sum(heights[:j]) for j in range(repeat_rows)]
+            for r, c, s in cells:
+                if r + s.rowspan > repeat_rows:
+                    continue
+                x0, x1 = xs[c], xs[c + s.colspan]
+                if ruled:
+                    pdf.rect(x0, head_y[r], x1 - x0, sum(heights[r:r + s.rowspan]))
+                _draw_text(pdf, lines[(r, c)], s.label, x0, x1, r, s.rowspan, heights, [k] * repeat_rows,
+                           head_y, k, st)
         for r, c, s in cells:
             span_rows = [j for j in range(r, r + s.rowspan) if row_page[j] == k]
             if not span_rows:
@@ -235,11 +248,19 @@ def _paragraph(pdf: FPDF, text: str, *, size: float = 10.5, bold_center: bool = 
             pdf.cell(TEXT_W, lh, ln, new_x="LMARGIN", new_y="NEXT")
 
 
+def _value_widths(n_labels: float, n_values: int, extra: int) -> list[float]:
+    """Widths of a table's value columns and ``extra`` trailing 备注 columns (14 mm each)."""
+    return [(TEXT_W - n_labels - 14.0 * extra) / n_values] * n_values + [14.0] * extra
+
+
 def build_pdf(truth: ReportTruth, *, t3_break: bool = True, ruled: bool = True,
-              title_lines: list[str] | None = None) -> FPDF:
+              title_lines: list[str] | None = None, table_hook=None, repeat_headers: bool = False) -> FPDF:
     """The report as an FPDF document. ``t3_break`` forces table 三 over a page break somewhere inside its
     outcome rows (often through a merged label), besides the breaks that the flow of pages makes.
-    ``ruled=False`` prints the tables without any ruling line, as some exports do."""
+    ``ruled=False`` prints the tables without any ruling line, as some exports do. ``table_hook(section,
+    table)`` changes a table before it is drawn (e.g. a 备注 column added); ``repeat_headers`` prints table
+    三's header again on the page it continues on."""
+    hook = table_hook or (lambda _k, t: t)
     nar = build_narrative(truth)
     font = _font_for(truth.agency.name + "".join(nar.intro) + "".join(x for v in nar.sections.values() for x in v))
     pdf = _Pdf(unit="mm", format="A4")
@@ -255,30 +276,38 @@ def build_pdf(truth: ReportTruth, *, t3_break: bool = True, ruled: bool = True,
     pdf.ln(3)
     _paragraph(pdf, nar.intro)
     # Label columns of table 三: a narrow first column makes 三、本年度办理结果 stack vertically.
-    t3_widths = [7.0, 24.0, 43.0] + [(TEXT_W - 74.0) / 7] * 7
+    def extra(t: SpanTable, width: int) -> int:  # columns a hook added (a trailing 备注)
+        return max(c + s.colspan for _r, c, s in place(t)) - width
+
     for k in ("一", "二", "三", "四", "五", "六"):
         _paragraph(pdf, SECTION_HEADINGS[k])
         for text in nar.sections[k]:
             _paragraph(pdf, text)
         if k == "二":
             for t in t2_tables(truth):
-                _draw_table(pdf, t, [62.0] + [(TEXT_W - 62.0) / 3] * 3, _Style(9, 7.0), keep_rows=3, ruled=ruled)
+                t = hook(k, t)
+                _draw_table(pdf, t, [62.0] + _value_widths(62.0, 3, extra(t, 4)), _Style(9, 7.0), keep_rows=3,
+                            ruled=ruled)
         elif k == "三":
-            t3 = t3_table(truth)
+            t3 = hook(k, t3_table(truth))
             break_at = random.Random(f"pdf/{truth.agency.slug}/{truth.year}").randint(5, len(t3) - 2) if t3_break else None
-            _draw_table(pdf, t3, t3_widths, _Style(7.5, 7.5, frozenset({0})), keep_rows=4, break_at=break_at,
-                        ruled=ruled)
+            _draw_table(pdf, t3, [7.0, 24.0, 43.0] + _value_widths(74.0, 7, extra(t3, 10)),
+                        _Style(7.5, 7.5, frozenset({0})), keep_rows=4, break_at=break_at, ruled=ruled,
+                        repeat_rows=3 if repeat_headers else 0)
         elif k == "四":
-            _draw_table(pdf, t4_table(truth), [TEXT_W / 15] * 15, _Style(7, 6.5), keep_rows=4, ruled=ruled)
+            t4 = hook(k, t4_table(truth))
+            _draw_table(pdf, t4, _value_widths(0.0, 15, extra(t4, 15)), _Style(7, 6.5), keep_rows=4, ruled=ruled)
     pdf.set_x(MARGIN_X)
     _paragraph(pdf, f"{truth.agency.name}  {truth.year + 1}年1月")
     return pdf
 
 
 def render(truth: ReportTruth, *, t3_break: bool = True, ruled: bool = True,
-           title_lines: list[str] | None = None, scan: dict | None = None) -> bytes:
+           title_lines: list[str] | None = None, scan: dict | None = None, table_hook=None,
+           repeat_headers: bool = False) -> bytes:
     """The report as PDF bytes; ``scan`` (a ``scan.ScanStyle`` as a dict) publishes it as a scan instead."""
-    data = bytes(build_pdf(truth, t3_break=t3_break, ruled=ruled, title_lines=title_lines).output())
+    data = bytes(build_pdf(truth, t3_break=t3_break, ruled=ruled, title_lines=title_lines, table_hook=table_hook,
+                           repeat_headers=repeat_headers).output())
     if scan is not None:
         from .scan import ScanStyle, scan_pdf  # OpenCV is needed only for scans
 

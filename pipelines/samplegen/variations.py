@@ -14,6 +14,7 @@ and never ``not_a_report``.
 from __future__ import annotations
 
 import random
+import re
 import unicodedata
 from dataclasses import asdict, dataclass, fields
 
@@ -41,7 +42,8 @@ SWITCHES: dict[str, tuple] = {
     "space_pad": ("ascii", "ideographic"),
     "number_align": ("left", "right"),
     "merged": ("omit", "repeat"),  # row layouts: a merged cell printed once, or repeated in every slot
-    "remark_column": (False, True),  # row layouts: tables 三/四 with a trailing 备注 column (empty or a remark)
+    "remark_column": (False, True),  # tables 三/四 with a trailing 备注 column (empty or a remark)
+    "wrapped_labels": (False, True),  # txt: long table-三 row labels broken over two lines
     "sections": ("in_order", "t2_last", "no_t2"),  # row layouts: section 二 after 四, or left out
     "row_missing": (False, True),  # row layouts: table 三 without its 8.属于行政查询事项 row
     "pipe_header": (False, True),  # pipe rows: a '类别|数据' header row and a '---' rule above each table
@@ -55,16 +57,17 @@ SWITCHES: dict[str, tuple] = {
     "js_embed": (False, True),  # html: the page inside a JavaScript string
     "html_tables": ("table", "pre_tabs"),  # html: <table> markup, or the tables as tab rows in a <pre> block
     "pdf_ruled": (True, False),  # pdf: ruled tables, or none (rows from word positions)
+    "pdf_header_repeat": (False, True),  # pdf: table 三's header printed again on the page it continues on
 }
 # Which switches each format honours (others are ignored, so a strategy can draw them freely).
 FORMAT_SWITCHES = {
-    "txt": ("encoding", "title_form", "text_layout", "space_measure", "space_pad", "number_align", "merged", "remark_column", "sections", "row_missing",
-            "pipe_header", "heading_gap", "blank_lines",
-            "footers", "fullwidth_digits", "blank_zeros", "label_variant"),
+    "txt": ("encoding", "title_form", "text_layout", "space_measure", "space_pad", "number_align", "merged",
+            "remark_column", "wrapped_labels", "sections", "row_missing", "pipe_header", "heading_gap",
+            "blank_lines", "footers", "fullwidth_digits", "blank_zeros", "label_variant"),
     "html": ("encoding", "charset_decl", "title_form", "html_title", "blank_zeros", "t2_split", "js_embed",
-             "fullwidth_digits", "label_variant", "html_tables"),
-    "docx": ("title_form", "blank_zeros", "t2_split"),
-    "pdf": ("title_form", "blank_zeros", "pdf_ruled"),
+             "fullwidth_digits", "label_variant", "html_tables", "remark_column"),
+    "docx": ("title_form", "blank_zeros", "t2_split", "remark_column"),
+    "pdf": ("title_form", "blank_zeros", "pdf_ruled", "remark_column", "pdf_header_repeat"),
 }
 
 
@@ -80,6 +83,7 @@ class Variation:
     number_align: str = "left"
     merged: str = "omit"
     remark_column: bool = False
+    wrapped_labels: bool = False
     sections: str = "in_order"
     row_missing: bool = False
     pipe_header: bool = False
@@ -93,6 +97,7 @@ class Variation:
     js_embed: bool = False
     html_tables: str = "table"
     pdf_ruled: bool = True
+    pdf_header_repeat: bool = False
 
     def __post_init__(self):
         for f in fields(self):
@@ -134,8 +139,9 @@ def unprinted_rows(fmt: str, v: Variation, truth: ReportTruth | None = None) -> 
 
 def acceptable_refusals(fmt: str, v: Variation) -> set[str]:
     """Quarantine reasons that are the truth about a document of this variation (none: it must load)."""
-    if fmt == "txt" and v.text_layout in ("space_aligned", "run_together"):
-        # Cells without hard separators: only the arithmetic tells them apart, and not always.
+    if fmt == "txt" and v.text_layout == "run_together":
+        # Cells with no separator at all: only the arithmetic tells them apart, and not always. (Space-aligned
+        # cells are told apart by where they stand: those must load.)
         return {"ambiguous_cells", "unreadable_cell"}
     return set()
 
@@ -194,6 +200,24 @@ def _with_remarks(rows: list[list[str]], section: str, truth: ReportTruth) -> li
     return out
 
 
+def _span_remarks(truth: ReportTruth):
+    """A table hook for the span renderers (HTML, DOCX, PDF): tables 三 and 四 gain a trailing 备注 column,
+    its header spanning the three header rows, each data row an empty cell or a remark."""
+    from .spans import Span
+
+    def hook(section: str, table: SpanTable) -> SpanTable:
+        if section not in ("三", "四"):
+            return table
+        rng = random.Random(f"remarks/{truth.agency.slug}/{truth.year}/{section}")
+        out = [list(r) for r in table]
+        out[0].append(Span("备注", rowspan=3))
+        for r in out[3:]:
+            r.append(Span(rng.choice(["", "", "", "含转办件", "无"]), label=True))
+        return out
+
+    return hook
+
+
 def _is_number(text: str) -> bool:
     return text == "" or text.replace(".", "", 1).replace("-", "", 1).rstrip("元万").isdigit()
 
@@ -229,31 +253,79 @@ def _pad(n: int, v: Variation) -> str:
     return "\u3000" * (n // 2) + " " * (n % 2)  # an odd column left over takes an ASCII space
 
 
+_ORDINAL_RE = re.compile(r"^(?:\d+[.、．]|[（(][一二三四五六七八九十]+[)）]|[一二三四五六七八九十]+、)")
+
+
+def wrap_label(text: str) -> tuple[str, str] | None:
+    """A long numbered row label ('2.申请人逾期未按收费通知要求缴纳费用、行政机关不再处理…') broken over two
+    lines, after a '、' or '，' in its middle, else in half; None for a label that is short or not numbered."""
+    if len(text) < 13 or not _ORDINAL_RE.match(text):
+        return None
+    for sep in "、，":
+        k = text.find(sep, 4)
+        if 4 <= k < len(text) - 3:
+            return text[:k + 1], text[k + 1:]
+    k = (len(text) + 1) // 2
+    return text[:k], text[k:]
+
+
+def _wrapped_rows(rows: list[list[str]], v: Variation) -> list[tuple[list[str], str | None]]:
+    """Rows with their long label's first line in place, and the rest of the label (printed on a line of its
+    own below the row), when labels wrap."""
+    out: list[tuple[list[str], str | None]] = []
+    for row in rows:
+        rest = None
+        if v.wrapped_labels:
+            # the row's own label: the last of its leading label cells (not a trailing 备注 remark)
+            k = None
+            for i, c in enumerate(row):
+                if _is_number(c):
+                    break
+                k = i
+            parts = wrap_label(row[k]) if k is not None else None
+            if parts:
+                row = [*row[:k], parts[0], *row[k + 1:]]
+                rest = parts[1]
+        out.append((row, rest))
+    return out
+
+
 def _aligned_lines(table: SpanTable, v: Variation) -> list[str]:
     """A spanning table drawn on its grid in a fixed-width view: every cell starts at its column (a merged
     cell once, in its first slot, or repeated in every slot), columns as wide as their widest cell, numbers
     flush left or right. Blank cells are just space, so only the columns' positions say where they are."""
     placed = place(table)
     cells: list[tuple[int, int, int, str, bool]] = []  # row, col, colspan, text, is a number
+    rests: list[tuple[int, int, int, str]] = []  # a wrapped label's second line: row, col, colspan, text
     for r, c, sp in placed:
         text = sp.text.replace("\n", "")
         if v.label_variant:  # the variants are printed, so they are what lines up
             for a, b in _LABEL_VARIANTS:
                 text = text.replace(a, b)
             text = text.replace("1.属于国家秘密", "1、属于国家秘密")
+        parts = wrap_label(text) if v.wrapped_labels and sp.label else None
+        if parts:
+            text = parts[0]
         if v.fullwidth_digits:  # drawn in full width, so lined up as printed
             text = text.translate(_FULLWIDTH)
+            parts = parts and (parts[0], parts[1].translate(_FULLWIDTH))
         number = _is_number(text.translate(_HALFWIDTH)) and not sp.label
         if v.merged == "repeat" and not number:
             cells += [(r + dr, c + dc, 1, text, False) for dr in range(sp.rowspan) for dc in range(sp.colspan)]
+            if parts:
+                rests += [(r, c + dc, 1, parts[1]) for dc in range(sp.colspan)]
         else:
             cells.append((r, c, sp.colspan, text, number))
+            if parts:
+                rests.append((r, c, sp.colspan, parts[1]))
+    # The second lines of wrapped labels take room in their columns too.
+    cells_and_rests = cells + [(r, c, cs, t, False) for r, c, cs, t in rests]
     n_cols = max(c + cs for _r, c, cs, _t, _n in cells)
     widths = [0] * n_cols
-    for _r, c, cs, t, _n in cells:
+    for _r, c, cs, t, _n in cells_and_rests:
         if cs == 1:
             widths[c] = max(widths[c], text_width(t, v.space_measure))
-    for _r, c, cs, t, _n in sorted(cells, key=lambda x: x[2]):
+    for _r, c, cs, t, _n in sorted(cells_and_rests, key=lambda x: x[2]):
         have = sum(widths[c:c + cs]) + _GAP * (cs - 1)
         widths[c + cs - 1] += max(0, text_width(t, v.space_measure) - have)
     starts = [sum(widths[:c]) + _GAP * c for c in range(n_cols)]
@@ -270,6 +342,12 @@ def _aligned_lines(table: SpanTable, v: Variation) -> list[str]:
             line += _pad(pos - at, v) + t
             at = pos + w
         out.append(line)
+        line, at = "", 0
+        for _r, c, _cs, t in sorted((x for x in rests if x[0] == r), key=lambda x: x[1]):
+            line += _pad(starts[c] - at, v) + t  # the rest of a wrapped label, under its first line
+            at = starts[c] + text_width(t, v.space_measure)
+        if line:
+            out.append(line)
     return out
 
 
@@ -280,7 +358,10 @@ def _row_lines(rows: list[list[str]], v: Variation) -> list[str]:
     out = []
     if v.text_layout == "pipe_rows" and v.pipe_header:
         out += ["| 类别 | 数据 |", "| --- | --- |"]
-    out += [_format_row(r, v.text_layout, widths) for r in rows]
+    for row, rest in _wrapped_rows(rows, v):
+        out.append(_format_row(row, v.text_layout, widths))
+        if rest:  # the rest of a wrapped label on its own line ('| rest |' in pipe rows)
+            out.append(f"| {rest} |" if v.text_layout == "pipe_rows" else rest)
     return out
 
 
@@ -292,6 +373,14 @@ def render_text_variant(truth: ReportTruth, v: Variation) -> str:
         text = render_txt.render_text(truth)
         head = "\n".join(title_lines(truth, "agency_line")) + "\n"
         text = "\n".join(title_lines(truth, v.title_form)) + "\n" + text[len(head):]
+        if v.wrapped_labels:
+            # A long numbered label wraps inside its cell: Word writes the rest on the next line, no tab.
+            lines = text.split("\n")
+            for i, ln in enumerate(lines):
+                parts = wrap_label(ln[1:]) if ln.startswith("\t") else None
+                if parts:
+                    lines[i] = "\t" + parts[0] + "\n" + parts[1]
+            text = "\n".join(lines)
         if not v.heading_gap:
             text = text.replace(SECTION_HEADINGS["四"] + "\n", SECTION_HEADINGS["四"] + "\n", 1)
             # Table 四's first row follows its section's prose with no empty line between them.
@@ -381,10 +470,11 @@ _DECL_NAME = {"utf-8": "utf-8", "utf-8-sig": "utf-8", "gbk": "gbk", "gb18030": "
 def render_html_variant(truth: ReportTruth, v: Variation) -> bytes:
     from . import render_html
 
+    hook = _span_remarks(truth) if v.remark_column else None
     if v.js_embed:
-        page = render_html.render_js_embedded(truth, split_t2=v.t2_split, year_first=True)
+        page = render_html.render_js_embedded(truth, split_t2=v.t2_split, year_first=True, table_hook=hook)
     else:
-        page = render_html.render_page(truth, split_t2=v.t2_split, year_first=True)
+        page = render_html.render_page(truth, split_t2=v.t2_split, year_first=True, table_hook=hook)
     default_title = f"{truth.year}年{truth.agency.name}政府信息公开工作年度报告"
     if v.title_form != "agency_line" or not v.html_title:
         import html as htmllib
@@ -401,6 +491,8 @@ def render_html_variant(truth: ReportTruth, v: Variation) -> bytes:
         import re
 
         tables = [*t2_tables(truth, split=v.t2_split), t3_table(truth), t4_table(truth)]
+        if hook is not None:
+            tables = tables[:-2] + [hook("三", tables[-2]), hook("四", tables[-1])]
         texts = iter("<pre>" + htmllib.escape("\n".join("\t".join(r) for r in _rows_of(t, "omit"))) + "</pre>"
                      for t in tables)
         page = re.sub(r"<table.*?</table>", lambda _m: next(texts), page, flags=re.S)
@@ -444,11 +536,14 @@ def render_variant(truth: ReportTruth, fmt: str, v: Variation) -> bytes:
     if fmt == "docx":
         from . import render_docx
 
-        return render_docx.render(truth, split_t2=v.t2_split, title_lines=title_lines(truth, v.title_form))
+        return render_docx.render(truth, split_t2=v.t2_split, title_lines=title_lines(truth, v.title_form),
+                                  table_hook=_span_remarks(truth) if v.remark_column else None)
     if fmt == "pdf":
         from . import render_pdf
 
-        return render_pdf.render(truth, ruled=v.pdf_ruled, title_lines=title_lines(truth, v.title_form))
+        return render_pdf.render(truth, ruled=v.pdf_ruled, title_lines=title_lines(truth, v.title_form),
+                                 table_hook=_span_remarks(truth) if v.remark_column else None,
+                                 repeat_headers=v.pdf_header_repeat)
     raise ValueError(fmt)
 
 

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 
 from pipelines.lib.harmonize.values import looks_numeric
 from pipelines.lib.read.extract import Extracted
+from pipelines.lib.read.extract.text import continues_label, own_label_index
 from pipelines.lib.read.grid import Grid
 
 MEASURES = ("display", "chars")
@@ -218,6 +219,18 @@ def _fits(line: _Line | None, cols: list[tuple[int, int]]) -> bool:
     return True
 
 
+def _rest_of_label(ln: _Line, row_line: _Line, row: list[str]) -> bool:
+    """A line with no numbers, right below a row, that is the rest of the row's wrapped label: it starts
+    under the row's own label (or under each copy of it, when merged labels are repeated), and
+    ``continues_label`` (short, no sentence, opening no row of its own)."""
+    own = [t for t in row_line.toks if not t.numeric]
+    if not own or not continues_label(ln.toks[-1].text, row):
+        return False
+    starts = {t.start for t in own}
+    return len({t.text for t in ln.toks}) == 1 and all(t.start in starts for t in ln.toks) \
+        and ln.toks[-1].start == own[-1].start
+
+
 @dataclass
 class _Segment:
     """One table (or one article-20 item of table 二) under its header: its value columns."""
@@ -262,6 +275,7 @@ def _read(text: str, measure: str) -> list[Grid]:
     for block in blocks:
         flush()
         seg: _Segment | None = None
+        prev_row: _Line | None = None  # the line of the last row of the current table
         i = 0
         while i < len(block):
             ln = block[i]
@@ -296,6 +310,7 @@ def _read(text: str, measure: str) -> list[Grid]:
                 seg = _Segment(cols, any(t.start < cols[0][0] for x in head for t in x.toks), set(), {})
                 segments.append(seg)
                 rows.extend([t.text for t in x.toks] for x in head)
+                prev_row = None
                 i = j
                 continue
             if seg is None:
@@ -309,10 +324,17 @@ def _read(text: str, measure: str) -> list[Grid]:
                     seg.by_col.setdefault(max(k for k, (s0, _e) in enumerate(seg.cols) if s0 <= t.start)
                                           if t.start >= seg.value_start else -1, []).append(t)
                 rows.append([t.text for t in labels] + _place(values, seg.cols))
+            elif seg.labelled and prev_row is not None and _rest_of_label(ln, prev_row, rows[-1]):
+                # The rest of the long label of the row above, wrapped onto a line of its own under it.
+                k = own_label_index(rows[-1])
+                rows[-1] = [*rows[-1][:k], rows[-1][k] + ln.toks[-1].text, *rows[-1][k + 1:]]
+                i += 1
+                continue
             elif seg.labelled:
                 rows.append([t.text for t in ln.toks] + [""] * len(seg.cols))  # a row of blank cells
             else:
                 rows.append([t.text for t in ln.toks])
+            prev_row = ln if seg is not None else None
             i += 1
     flush()
     for seg in segments:

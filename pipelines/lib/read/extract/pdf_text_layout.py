@@ -35,7 +35,8 @@ _HEADING_RE = re.compile(r"^[一二三四五六七八九十]+、")
 # A label that opens a row: '3.', '（五）', '四、'. A wrapped label's later lines do not start so.
 _ORDINAL_RE = re.compile(r"^(?:\d+\s*[.、．]|[（(][一二三四五六七八九十]+[)）]|[一二三四五六七八九十]+、)")
 # Column headers that anchor the value columns, left to right.
-_T3_HEADERS = ("自然人", "商业企业", "科研机构", "社会公益", "法律服务", "其他", "总计")
+# Two characters each: a narrow column wraps its header anywhere ('商业企' / '业', '社会公' / '益组织').
+_T3_HEADERS = ("自然", "商业", "科研", "社会", "法律", "其他", "总计")
 _T4_HEADERS = ("结果维", "结果纠", "其他结", "尚未审", "总计")
 # Table 三's own rows that open like section headings ('四、结转下年度继续办理').
 _T3_ROW_WORDS = ("本年新收", "上年结转", "结转下年度", "本年度办理结果")
@@ -224,8 +225,12 @@ def _section_rows(words: Sequence[Word], h: float, cols: list[float] | None) -> 
     t4 = _anchors(words, _T4_HEADERS, 15, first_y)
     cols = t3 or (None if t4 else cols)
     width_cols = t4 or cols
-    # Header lines sit above the first row of numbers; a continuation page has no header.
-    header_y = first_y if (t3 or t4) else float("-inf")
+    # Header lines end with the column headers' lowest line (rows of blank cells may follow them before
+    # the first number, e.g. at the top of a page that repeats the header); a continuation page without
+    # a header has none.
+    keys = _T3_HEADERS if t3 else _T4_HEADERS
+    header_y = (max(_cy(w) for w in words if _cy(w) < first_y and unicodedata.normalize("NFKC", w[4]).startswith(keys))
+                + 0.5 * h) if (t3 or t4) else float("-inf")
     header_lines = {k for used, _ in t2_headers.values() for k in used}
     numbered_set = set(numbered)
     fixed = header_lines | {i for i, ln in enumerate(lines) if _HEADING_RE.match(ln[0][4]) and i not in numbered_set
@@ -266,10 +271,23 @@ def _join(line: list[Word]) -> str:
     return "".join(w[4] for w in line)
 
 
+def _remark_cut(words: Sequence[Word]) -> float | None:
+    """Where a trailing 备注 (remarks) column starts: between the rightmost 总计 header and the 备注 header
+    right of it. Its words (the header, remarks such as 含转办件 or 无) are not the table's cells."""
+    remark = [w for w in words if unicodedata.normalize("NFKC", w[4]).strip() == "备注"]
+    if not remark:
+        return None
+    r = min(remark, key=lambda w: w[0])
+    totals = [w for w in words if w[4].startswith("总计") and w[2] < r[0]]
+    return (max(w[2] for w in totals) + r[0]) / 2 if totals else None
+
+
 def text_layout_grids(pages: Sequence[tuple[int, Sequence[Word]]]) -> list[Grid]:
-    """Every page's words as grids, one per section; table 三's columns carry over page breaks."""
+    """Every page's words as grids, one per section; table 三's columns carry over page breaks, and so
+    does a trailing 备注 column, whose words are set aside."""
     grids: list[Grid] = []
     cols: list[float] | None = None
+    cut: float | None = None
     for page_no, words in pages:
         if not words:
             continue
@@ -285,6 +303,10 @@ def text_layout_grids(pages: Sequence[tuple[int, Sequence[Word]]]) -> list[Grid]
                     headed[-1] = True
             sections[-1].extend(ln)
         for k, sec in enumerate(sections):
+            here = _remark_cut(sec)
+            cut = here if here is not None else (None if headed[k] else cut)
+            if cut is not None:
+                sec = [w for w in sec if w[0] < cut]
             rows, cols = _section_rows(sec, h, None if headed[k] else cols)
             if rows:
                 grids.append(Grid.from_texts(rows, origin=f"pdf page {page_no} text layout {k + 1}"))

@@ -110,12 +110,35 @@ def _hand_on_blank_labels(rows: list[list[str]], width: int, looks_numeric) -> N
 
 
 _SECTION_RE = re.compile(r"^[一二三四五六七八九十]+\s*、")
+# A label that opens a numbered row: '3.', '（五）', '四、'. The rest of a wrapped label does not start so.
+ORDINAL_RE = re.compile(r"^(?:\d+\s*[.、．]|[０-９]+\s*[.、．]|[（(][一二三四五六七八九十]+[)）]|[一二三四五六七八九十]+\s*、)")
+
+
+def own_label_index(cells: list[str]) -> int | None:
+    """Index of a row's own label: the last of its leading label cells (None if the row opens with a value)."""
+    from pipelines.lib.harmonize.values import looks_numeric
+
+    k = None
+    for i, c in enumerate(cells):
+        if looks_numeric(c):
+            break
+        k = i
+    return k
+
+
+def continues_label(text: str, row: list[str]) -> bool:
+    """``text``, on a line of its own right below ``row``, is the rest of the row's wrapped label: the row
+    has a numbered label, and the text is short, no sentence, and does not open a row or section itself."""
+    k = own_label_index(row)
+    return (k is not None and bool(ORDINAL_RE.match(row[k].strip())) and 0 < len(text) <= 30
+            and "。" not in text and not ORDINAL_RE.match(text) and not _FOOTER_RE.match(text))
 
 
 def _wrapped_between_cells(lines: list[str], i: int) -> bool:
-    """A short line without a tab, between two cell lines: the wrapped rest of a cell, not prose."""
+    """A short line without a tab, between two cell lines: the wrapped rest of a cell (a header word, or
+    the rest of a long row label), not prose, not a heading, not a row's own numbered label."""
     ln = lines[i].strip(" \u3000")
-    if len(ln) > 12 or "。" in ln or _SECTION_RE.match(ln):
+    if len(ln) > 30 or "。" in ln or _SECTION_RE.match(ln) or ORDINAL_RE.match(ln):
         return False
     nxt = next((x for x in lines[i + 1:] if x.strip(" \u3000")), "")
     return nxt.startswith("\t")
@@ -210,6 +233,12 @@ def read_delimited_text(text: str) -> Extracted:
             continue
         cells = _cells(ln)
         if cells is None or len(cells) < 2:
+            rest = cells[0] if cells else stripped
+            if rows and continues_label(rest, rows[-1]):
+                # The rest of the row above's long label, wrapped onto a line of its own.
+                k = own_label_index(rows[-1])
+                rows[-1] = [*rows[-1][:k], rows[-1][k] + rest, *rows[-1][k + 1:]]
+                continue
             if rows:
                 grids.append(Grid.from_texts(rows, origin=f"text table {len(grids) + 1}"))
                 rows = []
