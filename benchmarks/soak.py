@@ -73,6 +73,10 @@ def main() -> int:
             s[out.kind] += 1
             s["cells"] += out.cells
             s["cells_wrong"] += out.cells_wrong
+            if out.unresolved_rows:  # loaded, but without rows whose printed cells cannot be told apart
+                s["partial"] += 1
+                s["rows_unresolved"] += out.unresolved_rows
+                s["cells_unresolved"] += out.cells_unresolved
             vf = v.for_format(fmt)
             for name in FORMAT_SWITCHES[fmt]:
                 by_switch[fmt][(name, getattr(vf, name))] += 1
@@ -112,6 +116,12 @@ def main() -> int:
           f"{100.0 * tot['exact'] / max(valid, 1):>6.2f}% {all_fail:>5} {tot['cells']:>9} {tot['cells_wrong']:>6}")
     print("load% = exact / (documents - true refusals); a true refusal is e.g. ambiguous_cells for cells run "
           "together with blanks. cell accuracy = 1 - wrong/cells.")
+    for fmt in formats:
+        s = stats[fmt]
+        if s["partial"]:
+            print(f"{fmt}: {s['partial']} of the {s['exact']} loaded documents list unresolved rows "
+                  f"({s['rows_unresolved']} rows, {s['cells_unresolved']} cells not loaded: printed digits that "
+                  "several readings fit; none guessed)")
     for (fmt, reason, layout, blanks), n in sorted(refusals.items()):
         print(f"true refusals in {fmt}: {n} x {reason} (text_layout={layout}, blank_zeros={blanks})")
     for fmt in formats:

@@ -224,6 +224,76 @@ def test_space_aligned_text_that_does_not_line_up_is_not_read_by_position():
             _read(text, other)
 
 
+@pytest.mark.parametrize("layout", ["word_cells", "tab_rows", "pipe_rows", "space_aligned"])
+def test_wrapped_row_labels_are_read_whole(tmp_path, layout):
+    """A long numbered label broken over two lines: the second line is the rest of the label, not a row of
+    blank cells and not prose (which would end the table)."""
+    from pipelines.samplegen.variations import wrap_label
+
+    for seed in range(3):
+        truth = _truth(seed)
+        v = Variation(text_layout=layout, wrapped_labels=True, blank_lines=seed, blank_zeros=seed != 2,
+                      merged=("omit", "repeat")[seed % 2])
+        text = render_variant(truth, "txt", v).decode("utf-8")
+        rest = wrap_label("1.本机关不掌握相关政府信息")[1]
+        assert any(ln.strip(" \u3000|") == rest for ln in text.split("\n")), "the label is not wrapped"
+        out = render_and_check(tmp_path, truth, "txt", v, name=f"w{seed}")
+        assert out.kind == "exact", f"{v.changed()}: {out.kind}: {out.detail}"
+
+
+@pytest.mark.parametrize("fmt,ruled", [("html", True), ("docx", True), ("pdf", True), ("pdf", False)])
+def test_remark_column_in_tables_with_markup_or_ruling(tmp_path, fmt, ruled):
+    """A trailing 备注 column in tables 三 and 四 (empty, 无 or a remark): never read as a value."""
+    if fmt == "pdf":
+        _need_cjk_font()
+    truth = _truth(4)
+    for blank in (False, True):
+        v = Variation(remark_column=True, pdf_ruled=ruled, blank_zeros=blank)
+        data = render_variant(truth, fmt, v)
+        assert "备注" in _document_text(fmt, data)
+        _exact(tmp_path, truth, fmt, v, data=data, name=f"r{blank}")
+
+
+@pytest.mark.parametrize("ruled", [True, False])
+def test_pdf_table_header_repeated_after_a_page_break(tmp_path, ruled):
+    """Table 三 continues on the next page under its header printed again: the header is not a row, and
+    rows of blank cells right under it keep their columns."""
+    _need_cjk_font()
+    import pymupdf
+
+    for seed in (3, 7):
+        truth = _truth(seed)
+        v = Variation(pdf_header_repeat=True, pdf_ruled=ruled, blank_zeros=True)
+        data = render_variant(truth, "pdf", v)
+        with pymupdf.open(stream=data, filetype="pdf") as doc:
+            assert sum("申请人情况" in page.get_text() for page in doc) == 2
+        _exact(tmp_path, truth, "pdf", v, data=data, name=f"h{seed}")
+
+
+def _need_cjk_font() -> None:
+    from pipelines.samplegen.render_pdf import FontNotFound, find_cjk_font
+
+    try:
+        find_cjk_font()
+    except FontNotFound as e:
+        pytest.skip(str(e))
+
+
+def _document_text(fmt: str, data: bytes) -> str:
+    if fmt == "html":
+        return data.decode("utf-8")
+    if fmt == "docx":
+        import io
+
+        import docx
+
+        return "".join(c.text for t in docx.Document(io.BytesIO(data)).tables for row in t.rows for c in row.cells)
+    import pymupdf
+
+    with pymupdf.open(stream=data, filetype="pdf") as doc:
+        return "".join(page.get_text() for page in doc)
+
+
 # --- reasons that are true ---------------------------------------------------------------------------------
 
 def _quarantined(tmp_path: Path, name: str, data: bytes) -> Quarantined:
@@ -232,6 +302,27 @@ def _quarantined(tmp_path: Path, name: str, data: bytes) -> Quarantined:
     q = parse_document(path)
     assert isinstance(q, Quarantined), q
     return q
+
+
+def test_run_together_rows_the_arithmetic_does_not_settle_are_unresolved_not_refused(tmp_path):
+    """Cells run together (no blanks): where several readings keep every check of table 三 (R3, R1/R2) or
+    四 (R4), the rows they agree on load and the others are listed as unresolved rows with their readings,
+    instead of the whole report being refused. No row is guessed: every loaded cell is the truth's."""
+    partial = 0
+    for seed in range(40):
+        truth = _truth(seed)
+        v = Variation(text_layout="run_together")
+        path = tmp_path / f"p{seed}.txt"
+        path.write_bytes(render_variant(truth, "txt", v))
+        out = check_document(path, truth, "txt", v)
+        assert out.ok and out.cells_wrong == 0, out.detail
+        rep = parse_document(path)
+        if isinstance(rep, ParsedReport) and any(u.table in ("T3", "T4") for u in rep.unresolved):
+            partial += 1
+            u = next(u for u in rep.unresolved if u.table in ("T3", "T4"))
+            assert u.reason == "ambiguous_cells" and len(u.readings) > 1 and u.printed
+            assert not any((f.table, f.row_code) == (u.table, u.row_code) for f in rep.facts)
+    assert partial, "expected some run-together reports with table 三/四 rows left unresolved"
 
 
 def test_run_together_cells_refused_as_ambiguous_not_as_non_report(tmp_path):

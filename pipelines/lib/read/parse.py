@@ -254,15 +254,21 @@ def build_report(ext: Extracted, *, source_file: str, sha256: str, fmt: str) -> 
     t4 = interpret_t4(tables["T4"])
     warnings += t2.warnings + t4.warnings
     expected_rows = load_codes().request_rows_for(template, split_other)
-    missing = [r for r in expected_rows if r not in t3.rows_seen]
+    missing = [r for r in expected_rows if r not in t3.rows_seen and ("T3", r) not in
+               {(u.table, u.row_code) for u in ext.unresolved}]
     if missing:
         warnings.append(f"table 三: rows not found: {', '.join(missing)}")
     facts = t2.facts + t3.facts + t4.facts
+    # A row the reader could not settle is listed, never loaded (a reader may keep a placeholder reading
+    # of it in its grid, e.g. table 四's one row of fifteen cells).
+    unsettled = {(u.table, u.row_code) for u in ext.unresolved}
+    facts = [f for f in facts if (f.table, f.row_code) not in unsettled]
     unresolved = list(ext.unresolved) + t2.unresolved
     if any(f.confidence is not None for f in facts):  # read by OCR: the sums check (and may correct) it
         fixed = ocr_repair(facts)
         facts, warnings, unresolved = fixed.facts, warnings + fixed.warnings, unresolved + fixed.unresolved
-    facts += derive_other_total(facts)
+    if not any(t == "T3" and r.startswith("other_") for t, r in unsettled):
+        facts += derive_other_total(facts)  # not from some of its sub-rows
     if ext.inferred_how or ext.row_inference:
         for f in facts:
             how = ext.row_inference.get((f.table, f.row_code), ext.inferred_how)

@@ -259,7 +259,24 @@ def _values(reading: Sequence[str]) -> tuple[float, ...]:
     return tuple(_val(c) for c in reading)
 
 
-def _solve_t3(rows: list[_Row], template_rows: list[str], warnings: list[str]) -> list[tuple[str, ...]]:
+# Without these two rows table 三 is not read at all (build_report refuses it): their ambiguity refuses the document.
+_T3_KEY_ROWS = ("received_new", "processed_total")
+MAX_READINGS_LISTED = 200  # candidate readings kept on one unresolved row
+
+
+def _unresolved_t3(row: _Row, readings: list[tuple[str, ...]], why: str) -> UnresolvedRow:
+    shown = [_show(r) for r in sorted(set(readings))]
+    return UnresolvedRow(
+        "T3", row.spec.code, row.label, row.run, "ambiguous_cells",
+        f"Table 三 row {row.label!r} prints the digits {row.run!r} with no separators; {len(shown)} readings "
+        f"{why} ({' or '.join(shown[:6])}{' …' if len(shown) > 6 else ''}), so the row is not loaded; the "
+        "rows the arithmetic does settle are.", shown[:MAX_READINGS_LISTED])
+
+
+def _solve_t3(rows: list[_Row], template_rows: list[str], warnings: list[str],
+              unresolved: list[UnresolvedRow]) -> list[tuple[str, ...] | None]:
+    """Each row's reading, or None for a row whose readings the table's arithmetic does not settle (added to
+    ``unresolved``: several readings keep every check, and they differ in this row)."""
     kinds = ["count"] * T3_WIDTH
     for row in rows:
         try:
@@ -278,8 +295,20 @@ def _solve_t3(rows: list[_Row], template_rows: list[str], warnings: list[str]) -
     n_comb = 1
     for i in free:
         n_comb *= len(rows[i].readings)
+    # Partial readings (some rows unresolved) only where every row has a reading that keeps R3: a row
+    # without one was cut on the wrong assumption (blank cells only where digits run short), and the rows
+    # around it cannot be trusted either.
+    partial_ok = not any(r.r3_failed for r in rows)
     if n_comb > MAX_COMBINATIONS:
-        raise DocumentRejected("parse", "ambiguous_cells", _ambiguity_text(rows, free, None, n_comb, 0))
+        # Too many to prove: each row with more than one reading that keeps R3 stays unresolved, unless it
+        # is one the table cannot do without.
+        if not partial_ok or any(rows[i].spec.code in _T3_KEY_ROWS for i in free):
+            raise DocumentRejected("parse", "ambiguous_cells", _ambiguity_text(rows, free, None, n_comb, 0))
+        for i in free:
+            unresolved.append(_unresolved_t3(rows[i], rows[i].readings,
+                                             f"keep R3 (总计 = sum of the requester columns), and with the other "
+                                             f"ambiguous rows {n_comb} combinations are too many to check R1/R2"))
+        return [None if i in free else r.readings[0] for i, r in enumerate(rows)]
     best: list[tuple[tuple[tuple[str, ...], ...], list[str]]] = []
     best_n = None
     base = [r.readings[0] for r in rows]
@@ -293,11 +322,22 @@ def _solve_t3(rows: list[_Row], template_rows: list[str], warnings: list[str]) -
         if len(failed) == best_n:
             best.append((tuple(combo), failed))
     distinct = {tuple(_values(r) for r in combo) for combo, _ in best}
+    unsettled: set[int] = set()
     if len(distinct) > 1:
-        raise DocumentRejected("parse", "ambiguous_cells", _ambiguity_text(rows, free, best, n_comb, best_n or 0))
+        # Several readings keep every check: the rows they agree on are read, the others stay unresolved
+        # (not guessed). When no reading keeps every check, or the table's key rows differ, it is refused.
+        unsettled = {i for i in free if len({_values(c[i]) for c, _ in best}) > 1}
+        if best_n or not partial_ok or any(rows[i].spec.code in _T3_KEY_ROWS for i in unsettled):
+            raise DocumentRejected("parse", "ambiguous_cells", _ambiguity_text(rows, free, best, n_comb, best_n or 0))
+        for i in sorted(unsettled):
+            unresolved.append(_unresolved_t3(rows[i], [c[i] for c, _ in best],
+                                             "keep the table's arithmetic (R3 in the row, R1/R2 across rows)"))
     combo, failed = best[0]
-    out = []
+    out: list[tuple[str, ...] | None] = []
     for i, row in enumerate(rows):
+        if i in unsettled:
+            out.append(None)
+            continue
         texts = {c[i] for c, _ in best}
         if len(texts) > 1:
             # Readings differ only in which cell is blank; the values agree, so print them.
@@ -331,7 +371,7 @@ def _ambiguity_text(rows: list[_Row], free: list[int], best, n_comb: int, n_fail
     return f"Table 三 cells run together and {how}: " + "; ".join(parts) + "."
 
 
-def _table3(norm: str, warnings: list[str]) -> tuple[Grid | None, int, int]:
+def _table3(norm: str, warnings: list[str], unresolved: list[UnresolvedRow]) -> tuple[Grid | None, int, int]:
     """(grid of table 三, start, end of its region in ``norm``)."""
     m = _T3_ANCHOR_RE.search(norm)
     if m is None:
@@ -347,10 +387,12 @@ def _table3(norm: str, warnings: list[str]) -> tuple[Grid | None, int, int]:
     specs = _T3_HEAD + (_T3_OTHER_2021 if split_other else _T3_OTHER_2019) + _T3_TAIL
     rows = _cut_rows(region, specs, warnings)
     template_rows = load_codes().request_rows_for("2021" if split_other else "2019", split_other)
-    cells = _solve_t3(rows, template_rows, warnings)
+    cells = _solve_t3(rows, template_rows, warnings, unresolved)
     header = ["申请人情况", *load_codes().requester_types.values()]
     grid_rows: list[list[str]] = [header]
     for row, reading in zip(rows, cells, strict=True):
+        if reading is None:
+            continue  # unresolved: listed, not loaded
         # [label, 7 values]; the （六） sub-rows also carry their merged group label ('3.其他').
         grid_rows.append([*([row.spec.group] if row.spec.group else []), row.label, *reading])
     return Grid.from_texts(grid_rows, origin="crawler text table 3"), start, end
@@ -368,7 +410,7 @@ def _r4_failed(reading: Sequence[str]) -> list[str]:
     return out
 
 
-def _table4(norm: str, from_pos: int, warnings: list[str]) -> Grid | None:
+def _table4(norm: str, from_pos: int, warnings: list[str], unresolved: list[UnresolvedRow]) -> Grid | None:
     h = _T4_HEADING_RE.search(norm, from_pos)
     if h is None:
         return None
@@ -393,7 +435,21 @@ def _table4(norm: str, from_pos: int, warnings: list[str]) -> Grid | None:
     scored = [(len(_r4_failed(r)), r) for r in readings]
     best_n = min(n for n, _ in scored)
     best = [r for n, r in scored if n == best_n]
-    if len({_values(r) for r in best}) > 1:
+    if len({_values(r) for r in best}) > 1 and best_n == 0:
+        # Several readings keep R4 in every block: the blocks (proceedings) they agree on are read, the others
+        # stay unresolved. The grid keeps one reading; build_report drops the facts of unresolved rows.
+        labels = list(load_codes().proceedings.items())
+        for b, (code, label) in enumerate(labels):
+            blocks = sorted({r[5 * b: 5 * b + 5] for r in best})
+            if len({_values(x) for x in blocks}) > 1:
+                shown = [_show(x) for x in blocks]
+                unresolved.append(UnresolvedRow(
+                    "T4", code, label, run, "ambiguous_cells",
+                    f"Table 四 prints its fifteen cells as the digits {run!r} with no separators; the {label} "
+                    f"block has {len(shown)} readings that keep R4 (总计 = 维持+纠正+其他+尚未审结) "
+                    f"({' or '.join(shown[:6])}{' …' if len(shown) > 6 else ''}), so it is not loaded.",
+                    shown[:MAX_READINGS_LISTED]))
+    elif len({_values(r) for r in best}) > 1:
         raise DocumentRejected("parse", "ambiguous_cells",
                                f"Table 四 cells run together: '{run}' has {len(best)} readings that fit R4 "
                                f"equally well: " + " or ".join(_show(r) for r in best[:8])
@@ -529,15 +585,16 @@ def read_crawler_text(text: str) -> Extracted:
     norm = nfkc(body)
     warnings: list[str] = []
     grids: list[Grid] = []
-    t3, t3_start, t3_end = _table3(norm, warnings)
+    unresolved: list[UnresolvedRow] = []
+    t3, t3_start, t3_end = _table3(norm, warnings, unresolved)
     t2 = _table2(norm, t3_start, warnings)
     if t2 is None and t3 is not None:
         # Sections out of order: table 二 printed after tables 三/四.
         t2 = _table2(norm, -1, warnings, start=t3_end)
-    t4 = _table4(norm, t3_end, warnings) if t3 is not None else None
+    t4 = _table4(norm, t3_end, warnings, unresolved) if t3 is not None else None
     grids = [g for g in (t2.grid if t2 else None, t3, t4) if g is not None]
     if title:
         body = f"{title}\n{body}"
     return Extracted(text=body, grids=grids, title_hint=title, inferred_how="run_split", warnings=warnings,
                      row_inference={("T2", code): "run_split_narrative" for code in (t2.by_narrative if t2 else [])},
-                     unresolved=t2.unresolved if t2 else [])
+                     unresolved=(t2.unresolved if t2 else []) + unresolved)
