@@ -286,8 +286,8 @@ def _read(text: str, measure: str) -> list[Grid]:
             else:
                 starts_table = not ln.data and _heads_table_below(block, i, seg.label_starts if seg else set())
             if starts_table:
-                # The header: this line and the next ones that also head the table below.
-                # Right of a labelled table's label area, a line without numbers is a header too.
+                # The header: this line and the next ones that also head the table below (or, under a
+                # labelled table, reach over its value columns).
                 prev_start = seg.value_start if seg is not None and seg.labelled else None
                 j = i + 1
                 while j < len(block) and not block[j].data and (
@@ -296,10 +296,9 @@ def _read(text: str, measure: str) -> list[Grid]:
                     j += 1
                 head = block[i:j]
                 nxt = next((x for x in block[j:] if x.data), None)
-                # Header cells right of the row labels name the columns (with no data row below, right of
-                # where the table above had its labels).
-                # The next data row may belong to a later table (every row of this one blank): then its
-                # label may reach past this header's columns, and the table above says where labels end.
+                # Header cells right of the next data row's label name the columns. That row may belong to
+                # a later table (every row of this one blank): if its numbers do not fit under the columns,
+                # the table above says where labels end.
                 label_end = _label_end(nxt.toks) if nxt else -1
                 cols = _anchors([x.toks for x in head], label_end)
                 if prev_start is not None and not _fits(nxt, cols):

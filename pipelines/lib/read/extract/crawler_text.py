@@ -295,10 +295,11 @@ def _solve_t3(rows: list[_Row], template_rows: list[str], warnings: list[str],
     n_comb = 1
     for i in free:
         n_comb *= len(rows[i].readings)
-    # Partial readings (some rows unresolved) only where every row has a reading that keeps R3: a row
-    # without one was cut on the wrong assumption (blank cells only where digits run short), and the rows
-    # around it cannot be trusted either.
-    partial_ok = not any(r.r3_failed for r in rows)
+    # Partial readings (some rows unresolved) only where the table prints every cell (no row needs a blank)
+    # and every row has a reading that keeps R3. The readings assume blank cells only where the digits run
+    # short; in a table that leaves cells blank that assumption fails unseen (a blank may sit anywhere, and
+    # table 二 has no sum to catch it), so such a table is read whole, as before, or refused.
+    partial_ok = not any(r.r3_failed or any("" in reading for reading in r.readings) for r in rows)
     if n_comb > MAX_COMBINATIONS:
         # Too many to prove: each row with more than one reading that keeps R3 stays unresolved, unless it
         # is one the table cannot do without.
@@ -435,7 +436,7 @@ def _table4(norm: str, from_pos: int, warnings: list[str], unresolved: list[Unre
     scored = [(len(_r4_failed(r)), r) for r in readings]
     best_n = min(n for n, _ in scored)
     best = [r for n, r in scored if n == best_n]
-    if len({_values(r) for r in best}) > 1 and best_n == 0:
+    if len({_values(r) for r in best}) > 1 and best_n == 0 and not any("" in r for r in readings):
         # Several readings keep R4 in every block: the blocks (proceedings) they agree on are read, the others
         # stay unresolved. The grid keeps one reading; build_report drops the facts of unresolved rows.
         labels = list(load_codes().proceedings.items())
