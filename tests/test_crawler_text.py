@@ -317,11 +317,15 @@ def test_ordinal_glued_to_previous_row() -> None:
 
 
 def test_table4_ambiguity() -> None:
-    # '1100011' + ten zeros: review block 11/0/0/0/11 or 1/10/0/0/11, both satisfy R4.
-    with pytest.raises(DocumentRejected) as e:
-        read_crawler_text(_crafted({}, t4="11000110000000000"))
-    assert e.value.reason == "ambiguous_cells"
-    assert "11/0/0/0/11" in e.value.detail and "1/10/0/0/11" in e.value.detail
+    # '1100011' + ten zeros: review block 11/0/0/0/11 or 1/10/0/0/11, both satisfy R4. That block is an
+    # unresolved row with both readings (not guessed); the two litigation blocks, settled, load.
+    ext = read_crawler_text(_crafted({}, t4="11000110000000000"))
+    rows = [u for u in ext.unresolved if u.table == "T4"]
+    assert [u.row_code for u in rows] == ["admin_review"]
+    assert rows[0].reason == "ambiguous_cells" and set(rows[0].readings) == {"11/0/0/0/11", "1/10/0/0/11"}
+    rep = build_report(ext, source_file="crafted.txt", sha256="", fmt="txt")
+    t4 = {f.row_code for f in rep.facts if f.table == "T4"}
+    assert "admin_review" not in t4 and {"litigation_direct", "litigation_after_review"} <= t4
 
 
 def test_no_fallback_when_fewest_failures_tie() -> None:
