@@ -98,6 +98,8 @@ def cmd_ingest(args) -> int:
     settings = settings_from_env(args.inbox, args.warehouse)
     if args.workers:
         settings = settings.model_copy(update={"parse_workers": args.workers})
+    if executor == "in_process":  # every step in this process: imports for later steps overlap the parse
+        settings = settings.model_copy(update={"preload_downstream": True})
     inbox, warehouse = settings.inbox_path, settings.warehouse_path
     if not inbox.is_dir():
         print(f"gongkai: inbox {inbox} is not a directory", file=sys.stderr)

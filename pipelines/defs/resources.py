@@ -23,6 +23,9 @@ class GongkaiSettings(dg.ConfigurableResource):
     # Where parse results are staged: a local or shared path, or s3://... (fsspec); empty = beside the
     # warehouse (<warehouse>.gongkai/staging). Parse steps on other machines write where the loader reads.
     staging_url: str = ""
+    # In-process runs (the CLI): the parse step imports what the later steps need while its workers
+    # parse (pipelines/lib/preload.py). Off where each step has its own process: there it would be waste.
+    preload_downstream: bool = False
 
     @property
     def inbox_path(self) -> Path:

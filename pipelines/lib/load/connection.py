@@ -97,8 +97,22 @@ def connect(path: Path | str, read_only: bool = False) -> duckdb.DuckDBPyConnect
     return duckdb.connect(str(path), read_only=read_only)
 
 def apply_schema(con: duckdb.DuckDBPyConnection) -> None:
-    for f in sorted((SQL_DIR / "ddl").glob("*.sql")):
-        con.execute(f.read_text(encoding="utf-8"))
+    # An older warehouse's facts table carries a primary key (an in-memory ART index ten times the size of
+    # the data): it is rebuilt without one, all or nothing.
+    keyed = con.execute("SELECT count(*) FROM duckdb_constraints() WHERE table_name = 'facts' "
+                        "AND constraint_type = 'PRIMARY KEY'").fetchone()[0] > 0
+    con.execute("BEGIN")
+    try:
+        if keyed:
+            con.execute("ALTER TABLE facts RENAME TO facts_keyed")
+        for f in sorted((SQL_DIR / "ddl").glob("*.sql")):
+            con.execute(f.read_text(encoding="utf-8"))
+        if keyed:
+            con.execute(read_sql("migrate/facts_without_key.sql"))
+        con.execute("COMMIT")
+    except Exception:
+        con.execute("ROLLBACK")
+        raise
     _seed_code_tables(con)
 
 # sql/views/0NN_*.sql below this number are the contract relations (always present); from it on, the

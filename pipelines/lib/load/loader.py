@@ -85,6 +85,7 @@ def load_reports(con: duckdb.DuckDBPyConnection, reps: list[ParsedReport]) -> li
 _FACTS_SQL = read_sql("load/staged_facts.sql")
 _UNRESOLVED_SQL = read_sql("load/staged_unresolved.sql")
 _UNKNOWN_CODES_SQL = read_sql("load/unknown_codes.sql")
+_DUPLICATE_CELLS_SQL = read_sql("load/duplicate_cells.sql")
 
 def _history_frame(table: pa.Table, ids: list[str], ts) -> pl.DataFrame:
     names = table.column("agency_name").to_pylist()
@@ -106,7 +107,7 @@ def load_staged_set(con: duckdb.DuckDBPyConnection, table: pa.Table) -> list[str
 
     Set-wise (a handful of statements per set, not per report): per-report statements cost ~10 ms each,
     as every DELETE scans the facts table, which at 10^5 reports is hours. Raises UnknownCode (nothing
-    written) if a fact's codes are outside codes.yaml.
+    written) if a fact's codes are outside codes.yaml, ValueError if a report names one cell twice.
     """
     if table.num_rows == 0:
         return []
@@ -123,6 +124,9 @@ def load_staged_set(con: duckdb.DuckDBPyConnection, table: pa.Table) -> list[str
         unknown = con.execute(_UNKNOWN_CODES_SQL).fetchall()
         if unknown:
             raise UnknownCode(f"codes outside codes.yaml: {unknown}")
+        twice = con.execute(_DUPLICATE_CELLS_SQL).fetchall()
+        if twice:
+            raise ValueError(f"the same cell twice in one report (report, table, row, column, times): {twice}")
         con.execute("BEGIN")
         try:
             # accepted_seq records the load order (history); which version is current is decided by the
