@@ -92,14 +92,14 @@ def cmd_ingest(args) -> int:
     import dagster as dg
 
     from pipelines.defs import assets, checks
-    from pipelines.defs.resources import settings_from_env
+    from pipelines.defs.resources import settings_from_env, with_changes
     from pipelines.lib.load.connection import WarehouseBusy, writer_lock
 
     settings = settings_from_env(args.inbox, args.warehouse)
     if args.workers:
-        settings = settings.model_copy(update={"parse_workers": args.workers})
+        settings = with_changes(settings, parse_workers=args.workers)
     if executor == "in_process":  # every step in this process: imports for later steps overlap the parse
-        settings = settings.model_copy(update={"preload_downstream": True})
+        settings = with_changes(settings, preload_downstream=True)
     inbox, warehouse = settings.inbox_path, settings.warehouse_path
     if not inbox.is_dir():
         print(f"gongkai: inbox {inbox} is not a directory", file=sys.stderr)

@@ -60,5 +60,12 @@ def settings_from_env(inbox: str | None = None, warehouse: str | None = None) ->
     )
 
 
+def with_changes(settings: GongkaiSettings, **changes) -> GongkaiSettings:
+    """The settings with some fields changed, as a new resource. Not ``model_copy(update=...)``: that
+    changes the Python object but not the configuration Dagster builds the resource from, so the run
+    would see the old values (``gongkai ingest --workers 2`` ran with one worker)."""
+    return GongkaiSettings(**{**settings.model_dump(), **changes})
+
+
 def default_resources() -> dict:
     return {"gongkai": settings_from_env()}
