@@ -94,3 +94,18 @@ def test_an_older_warehouse_loses_the_facts_primary_key_and_keeps_its_facts(tmp_
     assert con.execute("SELECT * FROM facts ORDER BY ALL").fetchall() == before
     assert con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'facts_keyed'").fetchone()[0] == 0
     con.close()
+
+
+def test_the_pipeline_bounds_duckdb_memory(tmp_path: Path, monkeypatch) -> None:
+    import pytest
+
+    con = connection.connect(tmp_path / "w.duckdb")
+    assert con.execute("SELECT current_setting('memory_limit')").fetchone()[0] == "953.6 MiB"  # the 1GB default
+    con.close()
+    monkeypatch.setenv("GONGKAI_DUCKDB_MEMORY", "2GB")
+    con = connection.connect(tmp_path / "w.duckdb")
+    assert con.execute("SELECT current_setting('memory_limit')").fetchone()[0] == "1.8 GiB"
+    con.close()
+    monkeypatch.setenv("GONGKAI_DUCKDB_MEMORY", "2GB'; DROP TABLE x; --")
+    with pytest.raises(ValueError, match="GONGKAI_DUCKDB_MEMORY"):
+        connection.connect(tmp_path / "w.duckdb")

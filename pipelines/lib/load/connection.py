@@ -90,11 +90,25 @@ def writer_lock(warehouse: Path, timeout: float = 0) -> Iterator[None]:
             _HELD.pop(key, None)
         lock.release()
 
+# DuckDB's buffer pool may take 80 % of the machine by default; the pipeline's connections keep it to this
+# (GONGKAI_DUCKDB_MEMORY, e.g. "2GB"; empty = DuckDB's default), spilling to disk beyond it, so a large load
+# or quality pass stays within a small machine's memory beside the parse workers.
+DEFAULT_DUCKDB_MEMORY = "1GB"
+_MEMORY_RE = re.compile(r"^\s*\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)\s*$", re.I)
+
+
 def connect(path: Path | str, read_only: bool = False) -> duckdb.DuckDBPyConnection:
     path = Path(path)
     if not read_only:
         path.parent.mkdir(parents=True, exist_ok=True)
-    return duckdb.connect(str(path), read_only=read_only)
+    con = duckdb.connect(str(path), read_only=read_only)
+    limit = os.environ.get("GONGKAI_DUCKDB_MEMORY", DEFAULT_DUCKDB_MEMORY)
+    if limit:
+        if not _MEMORY_RE.match(limit):  # SET takes no parameters: only a well-formed size is spliced in
+            con.close()
+            raise ValueError(f"GONGKAI_DUCKDB_MEMORY must be a size such as 2GB or 512MB, not {limit!r}")
+        con.execute(f"SET memory_limit = '{limit.strip()}'")
+    return con
 
 def apply_schema(con: duckdb.DuckDBPyConnection) -> None:
     # An older warehouse's facts table carries a primary key (an in-memory ART index ten times the size of
