@@ -92,12 +92,18 @@ def cmd_ingest(args) -> int:
     import dagster as dg
 
     from pipelines.defs import assets, checks
-    from pipelines.defs.resources import settings_from_env
+    from pipelines.defs.resources import settings_from_env, with_changes
     from pipelines.lib.load.connection import WarehouseBusy, writer_lock
 
     settings = settings_from_env(args.inbox, args.warehouse)
     if args.workers:
-        settings = settings.model_copy(update={"parse_workers": args.workers})
+        settings = with_changes(settings, parse_workers=args.workers)
+    elif executor == "in_process" and not os.environ.get("GONGKAI_PARSE_WORKERS"):
+        # All steps in this one process: the parse may use every core (other executors run batches side
+        # by side, each with GONGKAI_PARSE_WORKERS processes, so they keep its default of 1).
+        settings = with_changes(settings, parse_workers=max(1, min(os.cpu_count() or 1, 8)))
+    if executor == "in_process":  # every step in this process: imports for later steps overlap the parse
+        settings = with_changes(settings, preload_downstream=True)
     inbox, warehouse = settings.inbox_path, settings.warehouse_path
     if not inbox.is_dir():
         print(f"gongkai: inbox {inbox} is not a directory", file=sys.stderr)
@@ -475,7 +481,7 @@ def build_parser() -> argparse.ArgumentParser:
     i.add_argument("--inbox", metavar="DIR", help="folder of report files (default: $GONGKAI_INBOX or data/inbox)")
     _warehouse_opt(i)
     i.add_argument("--workers", type=int, default=0,
-                   help="parse processes; 0 means $GONGKAI_PARSE_WORKERS or 1")
+                   help="parse processes; 0 means $GONGKAI_PARSE_WORKERS, else one per core (up to 8) in process")
     i.add_argument("--wait", type=float, default=0, metavar="SECONDS",
                    help="how long to wait for another running ingest before giving up with exit 3")
     i.add_argument("--executor", choices=("in_process", "multiprocess", "dask"),

@@ -92,3 +92,20 @@ def test_blocking_structural_check_stops_the_analyst_views(tmp_path: Path) -> No
         assert s1.metadata["scopes_failed"].value == 1
         built = {e.asset_key.to_user_string() for e in second.get_asset_materialization_events()}
         assert "quality_results" in built and "analyst_views" not in built
+
+
+def test_changed_settings_reach_the_assets(tmp_path: Path) -> None:
+    """`gongkai ingest --workers N` changes the settings after they are built; the run must see the change
+    (pydantic's model_copy(update=...) does not reach Dagster's resource config: --workers was ignored)."""
+    from pipelines.defs.resources import with_changes
+
+    seen = {}
+
+    @dg.asset
+    def probe(gongkai: GongkaiSettings) -> None:
+        seen.update(workers=gongkai.parse_workers, preload=gongkai.preload_downstream)
+
+    base = GongkaiSettings(inbox=str(tmp_path), warehouse=str(tmp_path / "w.duckdb"))
+    changed = with_changes(base, parse_workers=3, preload_downstream=True)
+    assert dg.materialize([probe], resources={"gongkai": changed}).success
+    assert seen == {"workers": 3, "preload": True}

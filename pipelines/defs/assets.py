@@ -11,8 +11,6 @@ import polars as pl
 
 from pipelines.defs import metadata
 from pipelines.defs.resources import GongkaiSettings
-from pipelines.lib.fetch import crawl, registry
-from pipelines.lib.fetch.client import FetchPolicy
 from pipelines.lib.judge import quality
 from pipelines.lib.load import connection, documents, loader
 from pipelines.lib.read import fanout
@@ -32,6 +30,10 @@ ON_WAREHOUSE = {"dagster-dask/resource_requirements": json.dumps({"warehouse": 1
                       "data/sources.yaml) into the inbox, politely (robots.txt, a pause per host, conditional "
                       "requests); every request in fetch_log. Nothing to do when the registry has no entries.")
 def fetched_documents(context: dg.AssetExecutionContext, gongkai: GongkaiSettings) -> dg.MaterializeResult:
+    # Imported here: the HTTP stack is for the nightly fetch, not for every ingest of the inbox.
+    from pipelines.lib.fetch import crawl, registry
+    from pipelines.lib.fetch.client import FetchPolicy
+
     sources = registry.load_sources(gongkai.sources_path)  # a broken sources file fails this step, visibly
     if not sources:
         context.log.info(f"no sources in {gongkai.sources_path}: nothing fetched")
@@ -85,6 +87,10 @@ def plan_parse_batches(context: dg.OpExecutionContext, gongkai: GongkaiSettings)
 @dg.op(description="Parses one batch of documents (stateless, in GONGKAI_PARSE_WORKERS processes) to staged "
                    "Arrow records at the staging URL.")
 def parse_batch(context: dg.OpExecutionContext, gongkai: GongkaiSettings, batch: list) -> dict:
+    if gongkai.preload_downstream and batch and fanout.parse_timeout_from_env() > 0:  # workers parse, we wait
+        from pipelines.lib import preload
+
+        preload.import_in_background()
     stats = fanout.parse_pending(batch, gongkai.inbox_path, gongkai.staging_location, workers=gongkai.parse_workers,
                                  max_bytes=gongkai.max_file_mb * 1024 * 1024, progress=context.log.info)
     return {"parsed": stats.parsed, "reused": stats.reused, "report": stats.kinds["report"],

@@ -14,30 +14,17 @@ from pipelines.defs.resources import GongkaiSettings
 from pipelines.lib.judge.quality import blocking_rules, rule_descriptions, rule_ids, rule_meanings
 from pipelines.lib.load import connection
 
-FAILING_SQL = """
-SELECT coalesce(agency_name, '(warehouse-wide)'), year, scope, expected, observed, review_decision, review_reason
-FROM quality_findings
-WHERE rule_id = ? AND passed = false AND (report_id IS NULL OR agency_name IS NOT NULL)
-ORDER BY agency_name, year, scope
-LIMIT 200
-"""
-COUNTS_SQL = """
-SELECT count(*) FILTER (WHERE passed), count(*) FILTER (WHERE NOT passed), count(*) FILTER (WHERE passed IS NULL),
-       count(DISTINCT report_id) FILTER (WHERE NOT passed)
-FROM quality_findings WHERE rule_id = ? AND (report_id IS NULL OR agency_name IS NOT NULL)
-"""
+COUNTS_SQL = connection.read_sql("serve/rule_check_counts.sql")
+FAILING_SQL = connection.read_sql("serve/rule_check_failing.sql")
 
 
 def _fmt(v) -> str:
     return "" if v is None else (f"{v:g}" if isinstance(v, float) else str(v))
 
 
-def _rule_result(con, rule_id: str, blocking: bool, text: str,
+def _rule_result(rule_id: str, blocking: bool, text: str, counts: tuple, failing: list,
                  means: tuple[str, str] | None = None) -> dg.AssetCheckResult:
-    passed, failed, na, reports = con.execute(COUNTS_SQL, [rule_id]).fetchall()[0]
-    held = con.execute("SELECT count(DISTINCT q.report_id) FROM quality_results q JOIN held_reports h "
-                       "USING (report_id) WHERE q.rule_id = ? AND NOT q.passed", [rule_id]).fetchall()[0][0]
-    failing = con.execute(FAILING_SQL, [rule_id]).fetchall()
+    passed, failed, na, reports, held = counts
     exp, obs = (f"expected: {means[0]}", f"observed: {means[1]}") if means else ("expected", "observed")
     table = (f"| agency | year | rule | scope | {exp} | {obs} | review |\n|---|---|---|---|---|---|---|\n"
              + "\n".join(f"| {a} | {_fmt(y)} | {rule_id} | {s} | {_fmt(e)} | {_fmt(o)} | "
@@ -68,11 +55,16 @@ def build_checks() -> list[dg.AssetChecksDefinition]:
     @dg.multi_asset_check(specs=specs, name="quality_rules", op_tags=ON_WAREHOUSE)
     def quality_rules(gongkai: GongkaiSettings):
         con = connection.connect(gongkai.warehouse_path, read_only=True)
-        try:
-            for r in rules:
-                yield _rule_result(con, r, r in blocking, texts.get(r, ""), meanings.get(r))
+        try:  # two set-wise queries for all rules, not three per rule
+            counts = {r: tuple(c) for r, *c in con.execute(COUNTS_SQL).fetchall()}
+            failing: dict[str, list] = {}
+            for r, *row in con.execute(FAILING_SQL).fetchall():
+                failing.setdefault(r, []).append(tuple(row))
         finally:
             con.close()
+        for r in rules:
+            yield _rule_result(r, r in blocking, texts.get(r, ""), counts.get(r, (0, 0, 0, 0, 0)),
+                               failing.get(r, []), meanings.get(r))
 
     return [quality_rules]
 

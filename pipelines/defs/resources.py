@@ -23,6 +23,9 @@ class GongkaiSettings(dg.ConfigurableResource):
     # Where parse results are staged: a local or shared path, or s3://... (fsspec); empty = beside the
     # warehouse (<warehouse>.gongkai/staging). Parse steps on other machines write where the loader reads.
     staging_url: str = ""
+    # In-process runs (the CLI): the parse step imports what the later steps need while its workers
+    # parse (pipelines/lib/preload.py). Off where each step has its own process: there it would be waste.
+    preload_downstream: bool = False
 
     @property
     def inbox_path(self) -> Path:
@@ -55,6 +58,13 @@ def settings_from_env(inbox: str | None = None, warehouse: str | None = None) ->
         fetch_delay=float(os.environ.get("GONGKAI_FETCH_DELAY", "1")),
         staging_url=os.environ.get("GONGKAI_STAGING_URL", ""),
     )
+
+
+def with_changes(settings: GongkaiSettings, **changes) -> GongkaiSettings:
+    """The settings with some fields changed, as a new resource. Not ``model_copy(update=...)``: that
+    changes the Python object but not the configuration Dagster builds the resource from, so the run
+    would see the old values (``gongkai ingest --workers 2`` ran with one worker)."""
+    return GongkaiSettings(**{**settings.model_dump(), **changes})
 
 
 def default_resources() -> dict:

@@ -111,7 +111,9 @@ def evaluate_suite(con: duckdb.DuckDBPyConnection, suite_name: str, session: GXS
         judged = pl.DataFrame(schema={"report_id": pl.String, "rule_id": pl.String, "scope": pl.String,
                                       "expected": pl.Float64, "observed": pl.Float64, "assessable": pl.Boolean,
                                       "note": pl.String})
-    outcomes = run_suite(suite, judged.select("rule_id", "expected", "observed").to_pandas(), session=session)
+    # rule_id as a category: millions of scopes at national scale would otherwise be as many Python strings.
+    outcomes = run_suite(suite, judged.select(pl.col("rule_id").cast(pl.Categorical), "expected", "observed")
+                         .to_pandas(), session=session)
     failed = sorted({i for o in outcomes for i in o.failed_index})
     severity = {o.rule_id: ("error" if blocking else o.severity) for o in outcomes}
     judged = judged.with_row_index("_i").with_columns(pl.col("_i").is_in(failed).not_().alias("passed")).drop("_i")

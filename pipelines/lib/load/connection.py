@@ -90,15 +90,43 @@ def writer_lock(warehouse: Path, timeout: float = 0) -> Iterator[None]:
             _HELD.pop(key, None)
         lock.release()
 
+# DuckDB's buffer pool may take 80 % of the machine by default; the pipeline's connections keep it to this
+# (GONGKAI_DUCKDB_MEMORY, e.g. "2GB"; empty = DuckDB's default), spilling to disk beyond it, so a large load
+# or quality pass stays within a small machine's memory beside the parse workers.
+DEFAULT_DUCKDB_MEMORY = "1GB"
+_MEMORY_RE = re.compile(r"^\s*\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)\s*$", re.I)
+
+
 def connect(path: Path | str, read_only: bool = False) -> duckdb.DuckDBPyConnection:
     path = Path(path)
     if not read_only:
         path.parent.mkdir(parents=True, exist_ok=True)
-    return duckdb.connect(str(path), read_only=read_only)
+    con = duckdb.connect(str(path), read_only=read_only)
+    limit = os.environ.get("GONGKAI_DUCKDB_MEMORY", DEFAULT_DUCKDB_MEMORY)
+    if limit:
+        if not _MEMORY_RE.match(limit):  # SET takes no parameters: only a well-formed size is spliced in
+            con.close()
+            raise ValueError(f"GONGKAI_DUCKDB_MEMORY must be a size such as 2GB or 512MB, not {limit!r}")
+        con.execute(f"SET memory_limit = '{limit.strip()}'")
+    return con
 
 def apply_schema(con: duckdb.DuckDBPyConnection) -> None:
-    for f in sorted((SQL_DIR / "ddl").glob("*.sql")):
-        con.execute(f.read_text(encoding="utf-8"))
+    # An older warehouse's facts table carries a primary key (an in-memory ART index ten times the size of
+    # the data): it is rebuilt without one, all or nothing.
+    keyed = con.execute("SELECT count(*) FROM duckdb_constraints() WHERE table_name = 'facts' "
+                        "AND constraint_type = 'PRIMARY KEY'").fetchone()[0] > 0
+    con.execute("BEGIN")
+    try:
+        if keyed:
+            con.execute("ALTER TABLE facts RENAME TO facts_keyed")
+        for f in sorted((SQL_DIR / "ddl").glob("*.sql")):
+            con.execute(f.read_text(encoding="utf-8"))
+        if keyed:
+            con.execute(read_sql("migrate/facts_without_key.sql"))
+        con.execute("COMMIT")
+    except Exception:
+        con.execute("ROLLBACK")
+        raise
     _seed_code_tables(con)
 
 # sql/views/0NN_*.sql below this number are the contract relations (always present); from it on, the

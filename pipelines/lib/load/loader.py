@@ -8,6 +8,7 @@ import os
 import re
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -85,6 +86,7 @@ def load_reports(con: duckdb.DuckDBPyConnection, reps: list[ParsedReport]) -> li
 _FACTS_SQL = read_sql("load/staged_facts.sql")
 _UNRESOLVED_SQL = read_sql("load/staged_unresolved.sql")
 _UNKNOWN_CODES_SQL = read_sql("load/unknown_codes.sql")
+_DUPLICATE_CELLS_SQL = read_sql("load/duplicate_cells.sql")
 _SIGNALS_SQL = read_sql("load/staged_identity_signals.sql")
 
 def _history_frame(table: pa.Table, ids: list[str], ts) -> pl.DataFrame:
@@ -107,7 +109,7 @@ def load_staged_set(con: duckdb.DuckDBPyConnection, table: pa.Table) -> list[str
 
     Set-wise (a handful of statements per set, not per report): per-report statements cost ~10 ms each,
     as every DELETE scans the facts table, which at 10^5 reports is hours. Raises UnknownCode (nothing
-    written) if a fact's codes are outside codes.yaml.
+    written) if a fact's codes are outside codes.yaml, ValueError if a report names one cell twice.
     """
     if table.num_rows == 0:
         return []
@@ -125,6 +127,9 @@ def load_staged_set(con: duckdb.DuckDBPyConnection, table: pa.Table) -> list[str
         unknown = con.execute(_UNKNOWN_CODES_SQL).fetchall()
         if unknown:
             raise UnknownCode(f"codes outside codes.yaml: {unknown}")
+        twice = con.execute(_DUPLICATE_CELLS_SQL).fetchall()
+        if twice:
+            raise ValueError(f"the same cell twice in one report (report, table, row, column, times): {twice}")
         con.execute("BEGIN")
         try:
             # accepted_seq records the load order (history); which version is current is decided by the
@@ -225,40 +230,55 @@ def load_staged(con: duckdb.DuckDBPyConnection, items: list[tuple[str, str]], st
     """
     staging = staging if isinstance(staging, Staging) else Staging(staging)
     stats = LoadStats()
-    for start in range(0, len(items), batch_size):
-        chunk = items[start: start + batch_size]
-        table, missing = staging.read_many([sha for sha, _ in chunk])
-        rel_of = dict(chunk)
-        if inbox is not None:
-            for sha in missing:
-                why = record_unparsed(con, inbox, sha, rel_of[sha])
-                if why:
-                    stats.skipped.append((rel_of[sha], why))
-        if table.num_rows == 0:
-            continue  # the inbox path now, not the one the document had when it was parsed
-        table = table.set_column(table.schema.get_field_index("source_file"), "source_file",
-                                 pa.array([rel_of[s] for s in table.column("sha256").to_pylist()], pa.string()))
-        kinds = table.column("kind").to_pylist()
-        reports = table.filter(pa.array([k == "report" for k in kinds]))
-        for row in table.filter(pa.array([k != "report" for k in kinds])).select(
-                ["source_file", "sha256", "stage", "reason", "detail"]).to_pylist():
-            quarantine_document(con, Quarantined(**row))
-            stats.quarantined.append((row["source_file"], row["reason"]))
-        try:
-            stats.loaded.extend(load_staged_set(con, reports))
-        except Exception:  # noqa: BLE001 - find the report that broke the batch
-            for k in range(reports.num_rows):
-                one = reports.slice(k, 1)
-                try:
-                    stats.loaded.extend(load_staged_set(con, one))
-                except Exception as e:  # noqa: BLE001 - a report that cannot be loaded is quarantined, not fatal
-                    rel, sha = one.column("source_file")[0].as_py(), one.column("sha256")[0].as_py()
-                    q = Quarantined(rel, sha, "load", "load_failed",
-                                    f"The report was read but could not be loaded ({type(e).__name__}: {str(e)[:200]}).")
-                    quarantine_document(con, q)
-                    stats.quarantined.append((rel, q.reason))
-        if progress:
-            progress(f"read {min(start + batch_size, len(items))}/{len(items)} staged results")
+    chunks = [items[start: start + batch_size] for start in range(0, len(items), batch_size)]
+    # The next set's staged files are read while DuckDB writes this one (reading is I/O and zstd).
+    with ThreadPoolExecutor(max_workers=1) as reader:
+        upcoming = reader.submit(staging.read_many, [sha for sha, _ in chunks[0]]) if chunks else None
+        for k, chunk in enumerate(chunks):
+            assert upcoming is not None
+            table, missing = upcoming.result()
+            if k + 1 < len(chunks):
+                upcoming = reader.submit(staging.read_many, [sha for sha, _ in chunks[k + 1]])
+            _load_chunk(con, chunk, table, missing, stats, inbox)
+            if progress:
+                progress(f"read {min((k + 1) * batch_size, len(items))}/{len(items)} staged results")
     if stats.loaded:
         cross_year.refresh_suggestions(con)  # set-wise, once per load: a new year is evidence for its neighbours
     return stats
+
+
+def _load_chunk(con: duckdb.DuckDBPyConnection, chunk: list[tuple[str, str]], table: pa.Table, missing: list[str],
+                stats: LoadStats, inbox: Path | None) -> None:
+    """One set of staged records: quarantine records recorded, reports loaded all together (or one by one
+    when the set fails, so only the report that cannot be loaded is quarantined)."""
+    rel_of = dict(chunk)
+    if inbox is not None:
+        for sha in missing:
+            why = record_unparsed(con, inbox, sha, rel_of[sha])
+            if why:
+                stats.skipped.append((rel_of[sha], why))
+    if table.num_rows == 0:
+        return
+    # the inbox path now, not the one the document had when it was parsed
+    table = table.set_column(table.schema.get_field_index("source_file"), "source_file",
+                             pa.array([rel_of[s] for s in table.column("sha256").to_pylist()], pa.string()))
+    is_report = [k == "report" for k in table.column("kind").to_pylist()]
+    reports = table if all(is_report) else table.filter(pa.array(is_report))  # a filter copies the nested facts
+    if not all(is_report):
+        for row in table.filter(pa.array([not r for r in is_report])).select(
+                ["source_file", "sha256", "stage", "reason", "detail"]).to_pylist():
+            quarantine_document(con, Quarantined(**row))
+            stats.quarantined.append((row["source_file"], row["reason"]))
+    try:
+        stats.loaded.extend(load_staged_set(con, reports))
+    except Exception:  # noqa: BLE001 - find the report that broke the batch
+        for k in range(reports.num_rows):
+            one = reports.slice(k, 1)
+            try:
+                stats.loaded.extend(load_staged_set(con, one))
+            except Exception as e:  # noqa: BLE001 - a report that cannot be loaded is quarantined, not fatal
+                rel, sha = one.column("source_file")[0].as_py(), one.column("sha256")[0].as_py()
+                q = Quarantined(rel, sha, "load", "load_failed",
+                                f"The report was read but could not be loaded ({type(e).__name__}: {str(e)[:200]}).")
+                quarantine_document(con, q)
+                stats.quarantined.append((rel, q.reason))

@@ -39,6 +39,15 @@ def _w(name: str) -> str:
     return f"{{{W_NS}}}{name}"
 
 
+# Qualified tag names, built once: the readers compare hundreds of thousands of tags per document.
+_P, _TBL, _TR, _TC, _T, _TAB, _BR, _CR = (_w(n) for n in ("p", "tbl", "tr", "tc", "t", "tab", "br", "cr"))
+_TCPR, _TRPR, _VAL = _w("tcPr"), _w("trPr"), _w("val")
+_GRID_SPAN, _V_MERGE, _H_MERGE, _GRID_BEFORE = (_w(n) for n in ("gridSpan", "vMerge", "hMerge", "gridBefore"))
+_NOT_PRINTED = {_w(n) for n in ("delText", "instrText", "pPr", "rPr")}  # deleted revisions, field codes, props
+_FALLBACK = f"{{{MC_NS}}}Fallback"
+_TEXT_OF = {_T: None, _TAB: "\t", _BR: "\n", _CR: "\n"}
+
+
 def _reject(reason: str, detail: str) -> DocumentRejected:
     return DocumentRejected("read", reason, detail)
 
@@ -116,7 +125,7 @@ def _strict_to_transitional(root: etree._Element) -> None:
 def _blocks(el: etree._Element) -> Iterator[etree._Element]:
     """Paragraphs and tables of a body or cell, in order, looking through content-control wrappers."""
     for child in el:
-        if child.tag in (_w("p"), _w("tbl")):
+        if child.tag in (_P, _TBL):
             yield child
         elif child.tag in _WRAPPERS:
             yield from _blocks(child)
@@ -124,28 +133,34 @@ def _blocks(el: etree._Element) -> Iterator[etree._Element]:
 
 def _children(el: etree._Element, tag: str) -> Iterator[etree._Element]:
     """Direct ``tag`` children (rows of a table, cells of a row), also those inside content controls."""
+    qualified = _w(tag)
     for child in el:
-        if child.tag == _w(tag):
+        if child.tag == qualified:
             yield child
         elif child.tag in _WRAPPERS:
             yield from _children(child, tag)
 
 
 def _paragraph_text(p: etree._Element) -> str:
+    if next(p.iter(_FALLBACK), None) is None:
+        # The common case, in C: w:t/w:tab/w:br/w:cr in document order (deleted text and field codes
+        # are other tags, so they are not among them).
+        return "".join((el.text or "") if (mark := _TEXT_OF[el.tag]) is None else mark
+                       for el in p.iter(_T, _TAB, _BR, _CR))
     parts: list[str] = []
 
     def walk(el: etree._Element) -> None:
         for child in el:
             tag = child.tag
-            if not isinstance(tag, str) or tag == f"{{{MC_NS}}}Fallback":
+            if not isinstance(tag, str) or tag == _FALLBACK:
                 continue  # comments, and the legacy duplicate of alternate content
-            if tag == _w("t"):
+            if tag == _T:
                 parts.append(child.text or "")
-            elif tag == _w("tab"):
+            elif tag == _TAB:
                 parts.append("\t")
-            elif tag in (_w("br"), _w("cr")):
+            elif tag in (_BR, _CR):
                 parts.append("\n")
-            elif tag in (_w("delText"), _w("instrText"), _w("pPr"), _w("rPr")):
+            elif tag in _NOT_PRINTED:
                 continue  # deleted revisions and field codes are not printed text
             else:
                 walk(child)
@@ -158,35 +173,39 @@ def _int_attr(el: etree._Element | None, default: int) -> int:
     if el is None:
         return default
     try:
-        return max(0, int(el.get(_w("val"), default)))
+        return max(0, int(el.get(_VAL, default)))
     except ValueError:
         return default
 
 
 def _cell_props(tc: etree._Element) -> tuple[int, str | None, bool]:
     """(gridSpan, vMerge state or None, legacy hMerge continuation)."""
-    pr = tc.find(_w("tcPr"))
+    pr = tc.find(_TCPR)
     if pr is None:
         return 1, None, False
-    span = max(1, min(_int_attr(pr.find(_w("gridSpan")), 1), 100))
-    vm = pr.find(_w("vMerge"))
-    vmerge = None if vm is None else (vm.get(_w("val")) or "continue")  # no val means continue
-    hm = pr.find(_w("hMerge"))
-    h_continue = hm is not None and (hm.get(_w("val")) or "continue") == "continue"
+    span, vmerge, h_continue = 1, None, False
+    for el in pr:  # one pass over the properties instead of a search per property
+        tag = el.tag
+        if tag == _GRID_SPAN:
+            span = max(1, min(_int_attr(el, 1), 100))
+        elif tag == _V_MERGE:
+            vmerge = el.get(_VAL) or "continue"  # no val means continue
+        elif tag == _H_MERGE:
+            h_continue = (el.get(_VAL) or "continue") == "continue"
     return span, vmerge, h_continue
 
 
 def _cell_text(tc: etree._Element) -> str:
     # A nested table's text stays out of its host cell: that table becomes a grid of its own.
-    return "\n".join(_paragraph_text(b) for b in _blocks(tc) if b.tag == _w("p")).strip()
+    return "\n".join(_paragraph_text(b) for b in _blocks(tc) if b.tag == _P).strip()
 
 
 def _table_grid(tbl: etree._Element, origin: str) -> Grid:
     """Place a w:tbl on a rectangular grid: gridSpan -> h_copy cells, vMerge continue -> v_copy cells."""
     rows: list[list[GridCell]] = []
     for tr in _children(tbl, "tr"):
-        pr = tr.find(_w("trPr"))
-        before = _int_attr(pr.find(_w("gridBefore")) if pr is not None else None, 0)
+        pr = tr.find(_TRPR)
+        before = _int_attr(pr.find(_GRID_BEFORE) if pr is not None else None, 0)
         out: list[GridCell] = [GridCell("") for _ in range(min(before, 100))]
         for tc in _children(tr, "tc"):
             span, vmerge, h_continue = _cell_props(tc)
@@ -215,10 +234,10 @@ def _table_grid(tbl: etree._Element, origin: str) -> Grid:
 
 def _collect(el: etree._Element, lines: list[str], grids: list[Grid]) -> None:
     for block in _blocks(el):
-        if block.tag == _w("p"):
+        if block.tag == _P:
             lines.append(_paragraph_text(block))
             continue
-        nested = [t for tc in block.iter(_w("tc")) for t in _blocks(tc) if t.tag == _w("tbl")]
+        nested = [t for tc in block.iter(_TC) for t in _blocks(tc) if t.tag == _TBL]
         if nested:
             # A layout table wrapping real tables: read the inner ones on their own (innermost wins).
             for tr in _children(block, "tr"):

@@ -16,6 +16,7 @@ No label is interpreted here.
 from __future__ import annotations
 
 import bisect
+import functools
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -102,6 +103,7 @@ def _merge_collinear(segs: list[tuple[float, float, float]]) -> list[tuple[float
     return out
 
 
+@functools.lru_cache(maxsize=256)
 def _is_white(color) -> bool:
     return bool(color) and all(c > 0.95 for c in color[:3])
 
@@ -121,38 +123,42 @@ def _ruling_segments(page: pymupdf.Page) -> tuple[list, list]:
         return [], []
     hs: list[tuple[float, float, float]] = []
     vs: list[tuple[float, float, float]] = []
-
-    def add(x0: float, y0: float, x1: float, y1: float) -> None:
-        if abs(y1 - y0) <= 1.0 and abs(x1 - x0) >= 2.0:
-            hs.append(((y0 + y1) / 2, min(x0, x1), max(x0, x1)))
-        elif abs(x1 - x0) <= 1.0 and abs(y1 - y0) >= 2.0:
-            vs.append(((x0 + x1) / 2, min(y0, y1), max(y0, y1)))
+    lines: list[tuple[float, float, float, float]] = []  # x0, y0, x1, y1 of every stroke and bar
 
     for path in paths:
         kind = path.get("type") or ""
         # White or fully transparent paint draws nothing a reader sees, so it is no rule.
-        stroked = "s" in kind and not _is_white(path.get("color")) and path.get("stroke_opacity", 1) != 0
-        filled = "f" in kind and not _is_white(path.get("fill")) and path.get("fill_opacity", 1) != 0
+        stroked = "s" in kind and not _is_white(_hashable(path.get("color"))) and path.get("stroke_opacity", 1) != 0
+        filled = "f" in kind and not _is_white(_hashable(path.get("fill"))) and path.get("fill_opacity", 1) != 0
+        if not (stroked or filled):
+            continue
         for item in path.get("items", ()):
             op = item[0]
             if op == "l" and stroked:
                 (ax, ay), (bx, by) = item[1], item[2]
-                add(ax, ay, bx, by)
+                lines.append((ax, ay, bx, by))
             elif op == "re":
                 x0, y0, x1, y1 = item[1]
                 w, h = abs(x1 - x0), abs(y1 - y0)
-                if (filled or stroked) and min(w, h) <= SNAP:
+                if min(w, h) <= SNAP:
                     # a bar: a line drawn as a thin rectangle
                     if w >= h:
-                        add(x0, (y0 + y1) / 2, x1, (y0 + y1) / 2)
+                        lines.append((x0, (y0 + y1) / 2, x1, (y0 + y1) / 2))
                     else:
-                        add((x0 + x1) / 2, y0, (x0 + x1) / 2, y1)
+                        lines.append(((x0 + x1) / 2, y0, (x0 + x1) / 2, y1))
                 elif stroked:
-                    add(x0, y0, x1, y0)
-                    add(x0, y1, x1, y1)
-                    add(x0, y0, x0, y1)
-                    add(x1, y0, x1, y1)
+                    lines += ((x0, y0, x1, y0), (x0, y1, x1, y1), (x0, y0, x0, y1), (x1, y0, x1, y1))
+    for x0, y0, x1, y1 in lines:
+        dx, dy = abs(x1 - x0), abs(y1 - y0)
+        if dy <= 1.0 and dx >= 2.0:
+            hs.append(((y0 + y1) / 2, x0 if x0 < x1 else x1, x1 if x0 < x1 else x0))
+        elif dx <= 1.0 and dy >= 2.0:
+            vs.append(((x0 + x1) / 2, y0 if y0 < y1 else y1, y1 if y0 < y1 else y0))
     return _merge_collinear(hs), _merge_collinear(vs)
+
+
+def _hashable(color):
+    return tuple(color) if isinstance(color, list) else color
 
 
 class _UnionFind:
@@ -226,8 +232,15 @@ def _lines_at(segs: list[tuple[float, float, float]], coords: list[float]) -> li
 
 def _coverage(spans: list[tuple[float, float]], a: float, b: float) -> float:
     """Share of [a, b] covered by the spans of one line."""
-    covered = sum(max(0.0, min(b, s1) - max(a, s0)) for s0, s1 in spans)
-    return covered / (b - a) if b > a else 0.0
+    if b <= a:
+        return 0.0
+    covered = 0.0
+    for s0, s1 in spans:
+        lo = s0 if s0 > a else a
+        hi = s1 if s1 < b else b
+        if hi > lo:
+            covered += hi - lo
+    return covered / (b - a)
 
 
 def _join_lines(lines: list[str]) -> str:
@@ -244,6 +257,8 @@ def _cell_text(words: list[Word]) -> str:
     """Words of one cell in reading order: lines top to bottom, words left to right."""
     if not words:
         return ""
+    if len(words) == 1:
+        return words[0][4].strip()
     words = sorted(words, key=lambda w: (w[1] + w[3]) / 2)
     lines: list[list[Word]] = []
     for w in words:
@@ -287,25 +302,27 @@ def _build_grid(part: _Part, origin: str) -> Grid | None:
         r = min(max(bisect.bisect_right(ys, cy) - 1, 0), n_r - 1)
         slot_words.setdefault(r * n_c + c, []).append(w)
 
-    def groups() -> tuple[dict[int, list[int]], dict[int, str]]:
+    def groups() -> tuple[list[int], dict[int, list[int]], dict[int, str]]:
+        root = [uf.find(k) for k in range(n_r * n_c)]
         members: dict[int, list[int]] = {}
-        for k in range(n_r * n_c):
-            members.setdefault(uf.find(k), []).append(k)
+        for k, g in enumerate(root):
+            members.setdefault(g, []).append(k)
         texts = {g: _cell_text([w for k in ks for w in slot_words.get(k, ())]) for g, ks in members.items()}
-        return members, texts
+        return root, members, texts
 
-    members, texts = groups()
+    root, members, texts = groups()
     if part.seams:
         _join_across_seams(part, ys, n_r, n_c, uf, members, texts)
-        members, texts = groups()
+        root, members, texts = groups()
 
-    top_left = {g: (min(k // n_c for k in ks), min(k % n_c for k in ks)) for g, ks in members.items()}
+    # members are listed in slot order, so a group's first slot is its top row
+    top_left = {g: (ks[0] // n_c, min(k % n_c for k in ks)) for g, ks in members.items()}
     rows: list[list[GridCell]] = []
     pages: list[int | None] = []
     for r in range(n_r):
         row = []
         for c in range(n_c):
-            g = uf.find(r * n_c + c)
+            g = root[r * n_c + c]
             r0, c0 = top_left[g]
             row.append(GridCell(texts[g], h_copy=c > c0, v_copy=r > r0))
         rows.append(row)  # kept even when empty: a table 四 row of blank cells means all zero
@@ -379,8 +396,10 @@ def _read_page(page: pymupdf.Page) -> _Page:
         inside = [w for w in raw_words if w[4].strip() and w[5] not in chrome_blocks
                   and part.x0 - 1 <= (w[0] + w[2]) / 2 <= part.x1 + 1
                   and part.y0 - 1 <= (w[1] + w[3]) / 2 <= part.y1 + 1]
+        vsegs = sorted(part.vsegs)
+        vx = [s[0] for s in vsegs]
         for w in inside:
-            cuts = _crossings(w, part.vsegs)
+            cuts = _crossings(w, vsegs, vx)
             if cuts:
                 if chars is None:
                     chars = _word_chars(tp)
@@ -393,11 +412,15 @@ def _read_page(page: pymupdf.Page) -> _Page:
     return _Page(page.number + 1, height, text, parts, body, scanned)
 
 
-def _crossings(w, vsegs: list[tuple[float, float, float]]) -> list[float]:
+def _crossings(w, vsegs: list[tuple[float, float, float]], vx: list[float]) -> list[float]:
     """Vertical rules that run through a word: MuPDF glues the texts of adjacent cells
-    into one word when no space separates them ('审结' + '总计' -> '审结总计')."""
+    into one word when no space separates them ('审结' + '总计' -> '审结总计').
+    ``vsegs`` sorted by x, ``vx`` their x positions."""
+    lo, hi = bisect.bisect_right(vx, w[0] + 1), bisect.bisect_left(vx, w[2] - 1)
+    if lo >= hi:
+        return []
     cy = (w[1] + w[3]) / 2
-    return sorted(x for x, y0, y1 in vsegs if w[0] + 1 < x < w[2] - 1 and y0 - 1 <= cy <= y1 + 1)
+    return [x for x, y0, y1 in vsegs[lo:hi] if y0 - 1 <= cy <= y1 + 1]
 
 
 def _word_chars(tp: pymupdf.TextPage) -> dict[tuple[int, int, int], list[Word]]:
