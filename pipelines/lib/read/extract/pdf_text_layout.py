@@ -27,9 +27,27 @@ import unicodedata
 from collections.abc import Sequence
 
 from pipelines.lib.harmonize.values import looks_numeric
-from pipelines.lib.read.grid import Grid
+from pipelines.lib.read.grid import Grid, GridCell
 
 Word = tuple[float, float, float, float, str]  # x0, y0, x1, y1, text
+
+
+class OcrText(str):
+    """A word's text read by OCR, with the recogniser's confidence (the words of a scan without rules)."""
+
+    conf: float
+
+    def __new__(cls, text: str, conf: float) -> OcrText:
+        obj = super().__new__(cls, text)
+        obj.conf = conf
+        return obj
+
+
+def _joined(words: Sequence[Word]) -> str:
+    """Words' texts joined; OCR'd words keep the lowest confidence among them."""
+    text = "".join(w[4] for w in words)
+    confs = [w[4].conf for w in words if isinstance(w[4], OcrText)]
+    return OcrText(text, min(confs)) if confs else text
 
 _HEADING_RE = re.compile(r"^[一二三四五六七八九十]+、")
 # A label that opens a row: '3.', '（五）', '四、'. A wrapped label's later lines do not start so.
@@ -102,7 +120,7 @@ def _label_cells(words: list[Word], gap: float) -> list[str]:
             cols[-1].append(w)
         else:
             cols.append([w])
-    return ["".join(v[4] for v in sorted(col, key=lambda v: (round(_cy(v)), v[0]))) for col in cols]
+    return [_joined(sorted(col, key=lambda v: (round(_cy(v)), v[0]))) for col in cols]
 
 
 def _x_clusters(xs: Sequence[float], tol: float = 4.0) -> list[float]:
@@ -263,7 +281,7 @@ def _section_rows(words: Sequence[Word], h: float, cols: list[float] | None) -> 
 
 
 def _join(line: list[Word]) -> str:
-    return "".join(w[4] for w in line)
+    return _joined(line)
 
 
 def text_layout_grids(pages: Sequence[tuple[int, Sequence[Word]]]) -> list[Grid]:
@@ -287,5 +305,6 @@ def text_layout_grids(pages: Sequence[tuple[int, Sequence[Word]]]) -> list[Grid]
         for k, sec in enumerate(sections):
             rows, cols = _section_rows(sec, h, None if headed[k] else cols)
             if rows:
-                grids.append(Grid.from_texts(rows, origin=f"pdf page {page_no} text layout {k + 1}"))
+                grids.append(Grid([[GridCell(t, conf=getattr(t, "conf", None)) for t in row] for row in rows], [],
+                                  f"pdf page {page_no} text layout {k + 1}"))
     return grids
