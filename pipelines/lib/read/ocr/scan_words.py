@@ -36,7 +36,8 @@ MARK_GAP = 1.5  # of the neighbour's height: how far left of its character a mar
 GLYPH_PT = 9.0  # the tallest table print (as scan_table): stacked pieces of one character fit in 1.25 of it
 LABEL_GAP = 1.5  # of the line's height: the widest gap a punctuation mark leaves inside a label
 PAD = 0.15  # of a word's height, the paper kept around it in its crop
-FONT_BOX = 1.4  # a text layer's word box is ~1.4x the ink height of its characters (ascent + descent)
+FONT_BOX = 1.4
+MAX_GLYPH_PT = 30.0  # no character of a report is this tall or wide (titles are ~16 pt)  # a text layer's word box is ~1.4x the ink height of its characters (ascent + descent)
 
 
 @dataclass
@@ -111,6 +112,15 @@ def word_boxes(ink: np.ndarray, dpi: float) -> tuple[np.ndarray, np.ndarray, lis
     n, labels, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
     if n <= 1:
         return np.zeros((0, 4)), labels, []
+    # A piece bigger than any character (a rule, an underline, the dark edge of a photographed page) is
+    # no text, and would pull every word it touches into one.
+    big = (stats[:, 2] > MAX_GLYPH_PT * dpi / 72) | (stats[:, 3] > MAX_GLYPH_PT * dpi / 72)
+    big[0] = False
+    if big.any():
+        ink = np.where(big[labels], 0, ink).astype(np.uint8)
+        n, labels, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
+        if n <= 1:
+            return np.zeros((0, 4)), labels, []
     pieces = np.column_stack([stats[1:, 0], stats[1:, 1], stats[1:, 0] + stats[1:, 2],
                               stats[1:, 1] + stats[1:, 3]]).astype(np.float64)
     words = _groups(pieces, _on_one_line)
