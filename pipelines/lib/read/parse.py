@@ -31,6 +31,7 @@ from pipelines.lib.read.extract.text import (
     tab_rows_look_broken,
 )
 from pipelines.lib.read.grid import strip_remark_columns
+from pipelines.lib.read.ocr.image_tables import document_folder
 
 DEFAULT_MAX_BYTES = 50 * 1024 * 1024
 PARSER_VERSION = "3"  # bump to re-parse documents whose sha256 was already processed
@@ -291,7 +292,8 @@ def parse_document(path: Path, *, source_file: str | None = None, sha256: str | 
         if fmt in ("txt", "html", "md") and looks_binary(data):
             raise DocumentRejected("read", "binary_content",
                                    f"The file is named as {fmt.upper()} but its content is binary data, not text.")
-        ext = reader(data)
+        with document_folder(path.parent):  # an HTML page's pictures may sit beside it (read, never fetched)
+            ext = reader(data)
         return build_report(ext, source_file=source_file, sha256=sha, fmt=fmt)
     except DocumentRejected as e:
         return Quarantined(source_file, sha, e.stage, e.reason, e.detail)
