@@ -19,6 +19,7 @@ import base64
 import html as htmllib
 import io
 import re
+from dataclasses import replace
 
 import cv2
 import numpy as np
@@ -30,7 +31,7 @@ from .spans import SpanTable, t2_tables, t3_table, t4_table
 from .truth import ReportTruth
 
 CLEAN_DPI = 150  # a screenshot of a table at a normal zoom
-MARGIN_MM = 3.0  # paper kept around the table in its picture
+MARGIN_MM = 6.0  # paper kept around the table in its picture (a 2° tilt moves its corners ~4 mm)
 MM_PT = 72 / 25.4
 
 
@@ -137,3 +138,34 @@ def html_with_table_images(page: str, images: list[list[bytes]], *, src: str = "
     out = re.sub(r"<table.*?</table>", img_tags, page, flags=re.S)
     return out, files
 
+
+
+def variant_files(truth: ReportTruth, fmt: str, v, stem: str = "report") -> dict[str, bytes]:
+    """A variation (``variations.Variation``) with ``table_images`` set, as files: ``{stem}.{fmt}`` and, for
+    ``image_src='sibling_file'``, the pictures beside it. Pictures of a 'scan' are degraded with a style
+    seeded by the report, so the same truth and variation give the same bytes."""
+    import random
+
+    from .scan import random_style
+    from .variations import render_html_variant, title_lines
+
+    v = v.for_format(fmt)
+    style = None
+    if v.table_images == "scan":
+        style = random_style(random.Random(f"table-images/{truth.agency.slug}/{truth.year}"))
+    images = table_images(truth, style=style, split_t2=v.t2_split)
+    if fmt == "docx":
+        from . import render_docx
+
+        doc = render_docx.render(truth, split_t2=v.t2_split, title_lines=title_lines(truth, v.title_form))
+        return {f"{stem}.docx": docx_with_table_images(doc, images)}
+    if fmt == "html":
+        from .variations import encode
+
+        # Pictures replace <table> markup: a page inside a JS string or with <pre> tables has none to replace.
+        plain = replace(v, js_embed=False, html_tables="table", table_images="none")
+        page = render_html_variant(truth, plain).decode({"utf-16-bom": "utf-16"}.get(v.encoding, v.encoding))
+        page, files = html_with_table_images(page, images, src="file" if v.image_src == "sibling_file" else "data",
+                                             stem=stem)
+        return {f"{stem}.html": encode(page, v.encoding), **files}
+    raise ValueError(f"{fmt}: tables as pictures are generated for docx and html")

@@ -48,7 +48,13 @@ SWITCHES: dict[str, tuple] = {
     "js_embed": (False, True),  # html: the page inside a JavaScript string
     "html_tables": ("table", "pre_tabs"),  # html: <table> markup, or the tables as tab rows in a <pre> block
     "pdf_ruled": (True, False),  # pdf: ruled tables, or none (rows from word positions)
+    # Tables pasted as pictures (docx, html; read by OCR): a clean screenshot (PNG) or a scan (JPEG, tilted, noisy).
+    "table_images": ("none", "screenshot", "scan"),
+    "image_src": ("data_uri", "sibling_file"),  # html pictures: inline data: URIs, or files beside the page
 }
+# Switches that make a document need OCR (~10 s each): honoured like FORMAT_SWITCHES but not drawn by
+# random_variation or the property test; benchmarks/bench_ocr.py and tests/test_ocr_images.py draw them.
+OCR_SWITCHES = {"docx": ("table_images",), "html": ("table_images", "image_src")}
 # Which switches each format honours (others are ignored, so a strategy can draw them freely).
 FORMAT_SWITCHES = {
     "txt": ("encoding", "title_form", "text_layout", "merged", "remark_column", "sections", "row_missing",
@@ -83,6 +89,8 @@ class Variation:
     js_embed: bool = False
     html_tables: str = "table"
     pdf_ruled: bool = True
+    table_images: str = "none"
+    image_src: str = "data_uri"
 
     def __post_init__(self):
         for f in fields(self):
@@ -91,7 +99,7 @@ class Variation:
 
     def for_format(self, fmt: str) -> Variation:
         """The same variation with the switches ``fmt`` ignores at their defaults (one canonical form)."""
-        keep = set(FORMAT_SWITCHES[fmt])
+        keep = set(FORMAT_SWITCHES[fmt]) | set(OCR_SWITCHES.get(fmt, ()))
         return Variation(**{k: v for k, v in asdict(self).items() if k in keep})
 
     def changed(self) -> dict:
@@ -353,6 +361,10 @@ def render_variant(truth: ReportTruth, fmt: str, v: Variation) -> bytes:
     if fmt == "txt":
         text = render_text_variant(truth, v)
         return encode(text, v.encoding)
+    if v.table_images != "none":
+        from .table_images import variant_files
+
+        return variant_files(truth, fmt, v)[f"report.{fmt}"]  # (sibling_file: the page alone, without its pictures)
     if fmt == "html":
         return render_html_variant(truth, v)
     if fmt == "docx":
@@ -366,5 +378,5 @@ def render_variant(truth: ReportTruth, fmt: str, v: Variation) -> bytes:
     raise ValueError(fmt)
 
 
-__all__ = ["FORMATS", "SWITCHES", "FORMAT_SWITCHES", "Variation", "random_variation", "acceptable_refusals",
+__all__ = ["FORMATS", "SWITCHES", "FORMAT_SWITCHES", "OCR_SWITCHES", "Variation", "random_variation", "acceptable_refusals",
            "render_variant", "title_lines"]

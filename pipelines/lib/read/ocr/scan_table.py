@@ -25,6 +25,7 @@ from pipelines.lib.read.grid import Grid, GridCell
 from pipelines.lib.read.ocr.engine import recognize_lines
 
 MAX_TILT_DEG = 3.0
+LINE_PAD = 0.15  # of a text line's height: the paper kept around it in its crop
 
 
 @dataclass
@@ -264,10 +265,12 @@ def _read_part(part, img: PageImage, text_ink: np.ndarray, rules: np.ndarray, gl
             lines.append((x0 + int(cols[0]), y0 + a, x0 + int(cols[-1]) + 1, y0 + b))
         cells[root] = _Cell(r0, c0, (x0, y0, x1, y1), lines)
 
-    pad = max(2, int(img.dpi * 0.03))
     crops, owners = [], []
     for root, cell in cells.items():
         for lx0, ly0, lx1, ly1 in cell.lines:
+            # Paper around the line in proportion to its height: a lone '0' with much paper around it
+            # reads as 'o' or nothing (as in ocr.scan_words).
+            pad = max(1, round(LINE_PAD * (ly1 - ly0)))
             crop = img.gray[max(0, ly0 - pad):ly1 + pad, max(0, lx0 - pad):lx1 + pad].copy()
             # The rules' pixels near the crop edge are painted white, so no stroke of a rule is read as '1';
             # the rest stays as scanned (a decimal point is smaller than the specks the line finder ignores).
