@@ -163,6 +163,19 @@ def _clean_ink(ink: np.ndarray, min_area: int) -> np.ndarray:
     return np.where(keep[labels], 255, 0).astype(np.uint8)
 
 
+def _drop_rule_remnants(ink: np.ndarray, glyph_h: float) -> np.ndarray:
+    """Drop what is left of a rule the eraser missed (a photo's rule bends off its straightened line):
+    thin runs taller, or wider, than any character. Left in, the stub joins a cell's lone digit in one
+    crop, mostly paper, and the digit is read as nothing."""
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
+    w, h = stats[:, cv2.CC_STAT_WIDTH], stats[:, cv2.CC_STAT_HEIGHT]
+    stub = ((h > 1.1 * glyph_h) & (w < 0.2 * glyph_h)) | ((w > 1.5 * glyph_h) & (h < 0.15 * glyph_h))
+    stub[0] = False
+    if not stub.any():
+        return ink
+    return np.where(stub[labels], 0, ink).astype(np.uint8)
+
+
 _LABEL_CHAR_RE = re.compile(r"[\u3400-\u9fff]")
 
 
@@ -218,6 +231,7 @@ def read_tables(img: PageImage) -> list[Grid]:
     # Specks decide no cell's lines or emptiness.
     text_ink = _clean_ink(cv2.bitwise_and(ink, cv2.bitwise_not(rules)), max(4, int((dpi / 100) ** 2 * 3)))
     glyph_h = dpi * 9.0 / 72.0  # the tallest table type the reports use (9 pt); refined below
+    text_ink = _drop_rule_remnants(text_ink, glyph_h)
     grids = []
     for k, part in enumerate(parts):
         grid = _read_part(part, img, text_ink, rules, glyph_h, to_px,
