@@ -50,7 +50,12 @@ from pipelines.lib.read.ocr import scan_table  # noqa: E402
 from pipelines.lib.read.parse import parse_document  # noqa: E402
 from pipelines.samplegen import render_docx, render_html, render_pdf  # noqa: E402
 from pipelines.samplegen.scan import random_style, scan_pdf  # noqa: E402
-from pipelines.samplegen.table_images import docx_with_table_images, html_with_table_images, table_images  # noqa: E402
+from pipelines.samplegen.table_images import (  # noqa: E402
+    SCREEN_DPIS,
+    docx_with_table_images,
+    html_with_table_images,
+    table_images,
+)
 from pipelines.samplegen.truth import AGENCIES, break_arithmetic, check_rules, generate_truth  # noqa: E402
 
 
@@ -136,7 +141,8 @@ def main() -> int:
             path.write_bytes(data)
             n_pages = sum(1 for p in pymupdf.open(stream=data, filetype="pdf") if not p.get_text().strip())
         else:
-            pics = table_images(truth, style=style if mode == "scan" else None)
+            shot_dpi = rng.choice(SCREEN_DPIS) if mode == "screenshot" else 0
+            pics = table_images(truth, style=style if mode == "scan" else None, dpi=shot_dpi or 150)
             n_pages = sum(len(p) for p in pics)
             if kind == "docx":
                 path = tmp / f"pictures-{i:03d}.docx"
@@ -158,7 +164,7 @@ def main() -> int:
             style = None
         row = {"file": str(path.relative_to(tmp)), "layout": layout, "style": style and style.to_dict(),
                "broken": bool(truth.broken), "seconds": round(secs, 2), "scanned_pages": n_pages,
-               "cells": len(expected)}
+               "cells": len(expected), "screenshot_dpi": None if style else shot_dpi}
         groups = [tot, by_layout.setdefault(layout + ("+photo" if style and style.photo else ""), Counter())]
         for c in groups:
             c["reports"] += 1
@@ -204,7 +210,7 @@ def main() -> int:
         for g in groups:
             g.update(c)
         look = (f"{style.dpi}dpi tilt {style.tilt_deg:+.1f} photo={style.photo!s:5}" if style
-                else f"{'clean':>20}      ")
+                else f"{shot_dpi}dpi {'clean':>15}      ")
         print(f"{row['file']:>24} {row['layout']:>15} {look} "
               f"broken={row['broken']!s:5} exact {c['exact']}/{len(expected)} corrected {c['corrected']} "
               f"unresolved rows {c['unresolved_rows']} wrong {c['wrong']} (unflagged {c['wrong_unflagged']}) "

@@ -31,6 +31,7 @@ from .spans import SpanTable, t2_tables, t3_table, t4_table
 from .truth import ReportTruth
 
 CLEAN_DPI = 150  # a screenshot of a table at a normal zoom
+SCREEN_DPIS = (96, 120, 150)  # screenshots as pasted: a screen at 100 %, 125 %, 150 % zoom
 MARGIN_MM = 6.0  # paper kept around the table in its picture (a 2° tilt moves its corners ~4 mm)
 MM_PT = 72 / 25.4
 
@@ -64,8 +65,9 @@ def _table_pdf(table: SpanTable, widths: list[float], st, keep_rows: int, ruled:
 
 
 def table_images(truth: ReportTruth, *, style: ScanStyle | None = None, split_t2: bool = False,
-                 ruled: bool = True) -> list[list[bytes]]:
-    """Per table (二's, 三, 四 in order): its picture(s), PNG when clean, JPEG when ``style`` degrades it."""
+                 ruled: bool = True, dpi: int = CLEAN_DPI) -> list[list[bytes]]:
+    """Per table (二's, 三, 四 in order): its picture(s), a PNG at ``dpi`` when clean, a JPEG at the style's
+    dpi when ``style`` degrades it."""
     rng = np.random.default_rng(style.seed if style else 0)
     out = []
     for table, widths, st, keep in _tables(truth, split_t2):
@@ -77,7 +79,7 @@ def table_images(truth: ReportTruth, *, style: ScanStyle | None = None, split_t2
             bottom = end_y if last else render_pdf.PAGE_H - render_pdf.MARGIN_BOTTOM
             clip = pymupdf.Rect((render_pdf.MARGIN_X - MARGIN_MM) * MM_PT, (render_pdf.MARGIN_TOP - MARGIN_MM) * MM_PT,
                                 (render_pdf.MARGIN_X + sum(widths) + MARGIN_MM) * MM_PT, (bottom + MARGIN_MM) * MM_PT)
-            pix = page.get_pixmap(dpi=style.dpi if style else CLEAN_DPI, colorspace=pymupdf.csGRAY, clip=clip)
+            pix = page.get_pixmap(dpi=style.dpi if style else dpi, colorspace=pymupdf.csGRAY, clip=clip)
             gray = np.frombuffer(pix.samples, dtype=np.uint8).reshape(pix.height, pix.width)
             if style is None:
                 ok, enc = cv2.imencode(".png", gray)
@@ -150,10 +152,9 @@ def variant_files(truth: ReportTruth, fmt: str, v, stem: str = "report") -> dict
     from .variations import render_html_variant, title_lines
 
     v = v.for_format(fmt)
-    style = None
-    if v.table_images == "scan":
-        style = random_style(random.Random(f"table-images/{truth.agency.slug}/{truth.year}"))
-    images = table_images(truth, style=style, split_t2=v.t2_split)
+    rng = random.Random(f"table-images/{truth.agency.slug}/{truth.year}")
+    style = random_style(rng) if v.table_images == "scan" else None
+    images = table_images(truth, style=style, split_t2=v.t2_split, dpi=rng.choice(SCREEN_DPIS))
     if fmt == "docx":
         from . import render_docx
 

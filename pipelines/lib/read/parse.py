@@ -285,6 +285,10 @@ def parse_document(path: Path, *, source_file: str | None = None, sha256: str | 
                                    "This is a legacy Word .doc file; convert it to .docx (e.g. `libreoffice --headless "
                                    "--convert-to docx FILE.doc`) and drop the .docx in the inbox.")
         reader = READERS.get(fmt)
+        if reader is None and fmt in ("png", "jpg", "jpeg", "gif", "tif", "tiff"):
+            raise DocumentRejected("read", "unsupported_format",
+                                   f"A picture on its own (.{fmt}) is not a report: pictures are read only as the "
+                                   "tables of the HTML page beside them or the DOCX that holds them.")
         if reader is None:
             raise DocumentRejected("read", "unsupported_format",
                                    f"Gongkai does not read .{fmt} files; reports are read from TXT, HTML, DOCX, "
