@@ -178,14 +178,32 @@ def read_words(img: PageImage, *, top: float = 0.0, bottom: float = 1.0) -> list
         crops.append(crop)
     to_pt = 72.0 / dpi
     read: list[tuple[OcrWord, str]] = []
+    typical = float(np.median(boxes[:, 3] - boxes[:, 1])) if len(boxes) else 0.0
     for (x0, y0, x1, y1), reading in zip(boxes, recognize_lines(crops), strict=True):
-        text, conf = cell_reading([reading])
+        text, conf = _word_reading(reading, y1 - y0, x1 - x0, typical)
         if not text:
             continue
         # The word-position reader's tolerances are set for a text layer's word boxes (ascent to descent).
         cy, half = (y0 + y1) / 2 * to_pt, (y1 - y0) * to_pt * FONT_BOX / 2
         read.append((OcrWord(x0 * to_pt, cy - half, x1 * to_pt, cy + half, text, conf), reading[0]))
     return _join_labels(read)
+
+
+_DASHES = set("-－—–一_")
+
+
+def _word_reading(reading: tuple[str, float, str, float], h: float, w: float, typical: float) -> tuple[str, float]:
+    """A word's text and confidence. Its size says what it cannot be: a digit is as tall as most print, so
+    a mark much smaller than the words around it (a '、' of a stacked label, a stray '.') is never a number
+    (its digits-only reading would invent one), and a flat stroke read as a dash is a blank mark."""
+    free = reading[0].strip()
+    if h < FLAT * typical and free and set(free) <= _DASHES:
+        return "-", reading[1]  # '—' printed for an empty cell (read as 一 or -)
+    if h < SMALL_MARK * typical and w < SMALL_MARK * typical:
+        if not free or any(ch.isdigit() for ch in free):
+            return "", 0.0
+        return free, reading[1]
+    return cell_reading([reading])
 
 
 def _join_labels(read: list[tuple[OcrWord, str]]) -> list[OcrWord]:
