@@ -22,7 +22,7 @@ A "page" is a scanned PDF page or a picture. Printed are:
   hold as loaded, or in table 二 (no sum checks it). The bar is 0;
 * seconds per page and per report.
 
-``--engine tesseract`` swaps the cell recogniser for Debian's tesseract (``apt-get install
+``--engine tesseract`` swaps the cell and word recogniser for Debian's tesseract (``apt-get install
 tesseract-ocr tesseract-ocr-chi-sim``; benchmark only, not a project dependency), everything else the same.
 """
 
@@ -46,7 +46,7 @@ import cv2  # noqa: E402
 import pymupdf  # noqa: E402
 
 from pipelines.lib.model import ParsedReport  # noqa: E402
-from pipelines.lib.read.ocr import scan_table  # noqa: E402
+from pipelines.lib.read.ocr import scan_table, scan_words  # noqa: E402
 from pipelines.lib.read.parse import parse_document  # noqa: E402
 from pipelines.samplegen import render_docx, render_html, render_pdf  # noqa: E402
 from pipelines.samplegen.scan import random_style, scan_pdf  # noqa: E402
@@ -115,6 +115,7 @@ def main() -> int:
     os.environ.setdefault("OMP_NUM_THREADS", "1")
     if args.engine == "tesseract":
         scan_table.recognize_lines = _tesseract_lines  # benchmark-only swap of the cell recogniser
+        scan_words.recognize_lines = _tesseract_lines  # and of the word recogniser (scans without rules)
 
     layouts = args.layouts.split(",")
     for x in layouts:

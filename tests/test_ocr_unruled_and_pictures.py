@@ -158,3 +158,60 @@ def test_docx_reader_never_follows_a_linked_picture(tmp_path: Path):
         dst.writestr("word/media/pic.png", _PNG)
     doc = out.getvalue()
     assert _embedded_pictures(doc, _open_document(doc)) == [_PNG]
+
+
+# ------------------------------------------------------------------ words from ink (geometry only, no OCR)
+
+@st.composite
+def _lines_of_words(draw):
+    """Lines of words drawn as glyph blocks: characters of a word closer than 0.4 of their height, words
+    (table cells) at least 1.2 heights apart, lines half a height apart or more; some words open with
+    a small mark ('、' sits low on the left) and some glyphs are stacked strokes (三). Glyphs are 17–30 px
+    high: 7–11 pt print at the 200 dpi every page and picture is read at."""
+    lines = []
+    y = 10
+    for _ in range(draw(st.integers(1, 4))):
+        h = draw(st.integers(17, 30))
+        x = 10
+        words = []
+        for _ in range(draw(st.integers(1, 5))):
+            glyphs = []
+            if draw(st.booleans()):
+                m = max(2, h // 4)
+                glyphs.append((x, y + h - m, x + m, y + h))  # a mark at the foot of the line
+                x += m + draw(st.integers(0, int(0.9 * h)))
+            for _ in range(draw(st.integers(1, 4))):
+                w = draw(st.integers(int(0.5 * h), h))
+                if draw(st.integers(0, 4)) == 0:  # 三: three flat strokes, a character's width
+                    w = draw(st.integers(h, int(1.2 * h)))  # 三 is wider than tall
+                    t = max(1, h // 8)
+                    glyphs += [(x, y + k * (h - t) // 2, x + w, y + k * (h - t) // 2 + t) for k in range(3)]
+                else:
+                    glyphs.append((x, y, x + w, y + h))
+                x += w + draw(st.integers(max(1, h // 10), int(0.4 * h)))  # a font's side bearings part them
+            words.append(glyphs)
+            x += draw(st.integers(int(1.2 * h), 3 * h))
+        lines.append(words)
+        y += h + draw(st.integers(h // 2, h))  # print's line spacing leaves half a character between lines
+    return lines
+
+
+@settings(max_examples=80, derandomize=True, deadline=None, database=None)
+@given(lines=_lines_of_words())
+def test_ink_groups_into_the_words_it_was_drawn_as(lines):
+    import numpy as np
+
+    from pipelines.lib.read.ocr.scan_words import word_boxes
+
+    width = max(g[2] for words in lines for w in words for g in w) + 10
+    height = max(g[3] for words in lines for w in words for g in w) + 10
+    ink = np.zeros((height, width), dtype=np.uint8)
+    for words in lines:
+        for w in words:
+            for x0, y0, x1, y1 in w:
+                ink[y0:y1, x0:x1] = 255
+    boxes, _, _ = word_boxes(ink, 200)
+    got = sorted(tuple(int(v) for v in b) for b in boxes)
+    want = sorted((min(g[0] for g in w), min(g[1] for g in w), max(g[2] for g in w), max(g[3] for g in w))
+                  for words in lines for w in words)
+    assert got == want

@@ -31,11 +31,12 @@ _CJK_RE = re.compile(r"[\u3400-\u9fff]")
 WORD_GAP = 0.8  # of the taller piece's height: characters of a word are closer, cells of a table further apart
 SAME_LINE = 0.5
 SMALL_MARK = 0.5  # a piece less than this share of its neighbour's height is a mark ('、', '，', '.')
-FLAT = 0.3  # a piece flatter than this share is a stroke ('一', the strokes of 二)
+FLAT = 0.3  # a word flatter than this share of the print around it is a stroke ('一', '—')
 MARK_GAP = 1.5  # of the neighbour's height: how far left of its character a mark may sit  # share of the smaller piece's height that must overlap the other's band to be on its line
 GLYPH_PT = 9.0  # the tallest table print (as scan_table): stacked pieces of one character fit in 1.25 of it
 LABEL_GAP = 1.5  # of the line's height: the widest gap a punctuation mark leaves inside a label
 PAD = 0.15  # of a word's height, the paper kept around it in its crop
+SQUARE = 1.2  # a character is about as tall as it is wide: strokes stacked taller are two characters
 FONT_BOX = 1.4
 MAX_GLYPH_PT = 30.0  # no character of a report is this tall or wide (titles are ~16 pt)  # a text layer's word box is ~1.4x the ink height of its characters (ascent + descent)
 
@@ -70,7 +71,7 @@ def _groups(boxes: np.ndarray, join) -> list[list[int]]:
     uf = _UnionFind(n)
     order = np.argsort(boxes[:, 0], kind="stable")
     heights = boxes[:, 3] - boxes[:, 1]
-    reach = WORD_GAP * float(heights.max(initial=1))
+    reach = max(WORD_GAP, MARK_GAP) * float(heights.max(initial=1))
     for k, a in enumerate(order):
         ax1 = boxes[a, 2]
         for b in order[k + 1:]:
@@ -85,19 +86,21 @@ def _groups(boxes: np.ndarray, join) -> list[list[int]]:
 
 
 def _on_one_line(a: np.ndarray, b: np.ndarray) -> bool:
-    """Two pieces of one word: on one line and closer than a word gap. A mark much smaller than its
-    neighbour ('、', '，', the 一 of '一、') counts as on its line when its centre is inside the neighbour's
-    band, and may stand further off to the left of it (it fills only a corner of its character's square)."""
+    """Two pieces of one word: on one line and closer than a word gap. A piece much lower than its
+    neighbour (a mark '、' '，', a flat stroke like the 一 of '一、') counts as on its line when its centre is
+    inside the neighbour's band; a mark (small both ways) may stand further off to the left of its character
+    (it fills only a corner of its square)."""
     if a[0] > b[0]:
         a, b = b, a
     ha, hb = a[3] - a[1], b[3] - b[1]
     tall = max(ha, hb)
     gap = b[0] - a[2]
-    if min(ha, hb) < SMALL_MARK * tall and max(a[2] - a[0], b[2] - b[0]) <= tall * 1.5 or min(ha, hb) < FLAT * tall:
-        small, big = (a, b) if ha < hb else (b, a)
+    small, big = (a, b) if ha < hb else (b, a)
+    if small[3] - small[1] < SMALL_MARK * tall:
         if not big[1] - 0.1 * tall <= (small[1] + small[3]) / 2 <= big[3] + 0.1 * tall:
             return False
-        return gap <= (MARK_GAP if small is a else WORD_GAP) * tall
+        mark = small[2] - small[0] < SMALL_MARK * tall
+        return gap <= (MARK_GAP if mark and small is a else WORD_GAP) * tall
     overlap = min(a[3], b[3]) - max(a[1], b[1])
     return overlap >= SAME_LINE * min(ha, hb) and gap <= WORD_GAP * tall
 
@@ -105,6 +108,40 @@ def _on_one_line(a: np.ndarray, b: np.ndarray) -> bool:
 def _union(boxes: np.ndarray, groups: list[list[int]]) -> np.ndarray:
     return np.array([[boxes[g, 0].min(), boxes[g, 1].min(), boxes[g, 2].max(), boxes[g, 3].max()] for g in groups],
                     dtype=np.float64).reshape(-1, 4)
+
+
+def _stacked_glyphs(boxes: np.ndarray, glyph: float) -> list[list[int]]:
+    """Boxes one above the other that together make one character: the strokes of 三 or 二 printed alone
+    (a label stacked one character per line). Closest first, and only while the whole stays within a
+    character's square (no taller than ``SQUARE`` times its width, nor than ``glyph``): the last stroke of
+    one 三 and the first of the 三 below are close, but together with the rest of either they are not a character."""
+    n = len(boxes)
+    uf = _UnionFind(n)
+    whole = boxes.copy()
+    pairs = []
+    order = np.argsort(boxes[:, 1], kind="stable")
+    for k, a in enumerate(order):
+        for b in order[k + 1:]:
+            gap = boxes[b, 1] - boxes[a, 3]
+            if gap > glyph:
+                break
+            x_overlap = min(boxes[a, 2], boxes[b, 2]) - max(boxes[a, 0], boxes[b, 0])
+            if x_overlap >= 0.6 * min(boxes[a, 2] - boxes[a, 0], boxes[b, 2] - boxes[b, 0]):
+                pairs.append((max(gap, 0.0), int(a), int(b)))
+    for _gap, a, b in sorted(pairs):
+        ra, rb = uf.find(a), uf.find(b)
+        if ra == rb:
+            continue
+        u = np.array([min(whole[ra, 0], whole[rb, 0]), min(whole[ra, 1], whole[rb, 1]),
+                      max(whole[ra, 2], whole[rb, 2]), max(whole[ra, 3], whole[rb, 3])])
+        height = u[3] - u[1]
+        if height <= glyph and height <= SQUARE * (u[2] - u[0]):
+            uf.union(ra, rb)
+            whole[uf.find(ra)] = u
+    out: dict[int, list[int]] = {}
+    for i in range(n):
+        out.setdefault(uf.find(i), []).append(i)
+    return list(out.values())
 
 
 def word_boxes(ink: np.ndarray, dpi: float) -> tuple[np.ndarray, np.ndarray, list[list[int]]]:
@@ -125,15 +162,8 @@ def word_boxes(ink: np.ndarray, dpi: float) -> tuple[np.ndarray, np.ndarray, lis
                               stats[1:, 1] + stats[1:, 3]]).astype(np.float64)
     words = _groups(pieces, _on_one_line)
     boxes = _union(pieces, words)
-    # Flat pieces stacked within one character's height (三 printed alone) are one character.
-    glyph = 1.25 * GLYPH_PT * dpi / 72.0
-
-    def stacked(a: np.ndarray, b: np.ndarray) -> bool:
-        x_overlap = min(a[2], b[2]) - max(a[0], b[0])
-        return (x_overlap >= 0.6 * min(a[2] - a[0], b[2] - b[0])
-                and max(a[3], b[3]) - min(a[1], b[1]) <= glyph)
-
-    merged = _groups(boxes, stacked)
+    # Flat pieces stacked within one character's square (三 printed alone) are one character.
+    merged = _stacked_glyphs(boxes, 1.25 * GLYPH_PT * dpi / 72.0)
     words = [[p for w in m for p in words[w]] for m in merged]
     # Once whole, a character joins its line: the 一 and 、 of '一、本年新收' are too flat to be on it alone.
     again = _groups(_union(pieces, words), _on_one_line)
