@@ -52,9 +52,10 @@ def _joined(words: Sequence[Word]) -> str:
 _HEADING_RE = re.compile(r"^[一二三四五六七八九十]+、")
 # A label that opens a row: '3.', '（五）', '四、'. A wrapped label's later lines do not start so.
 _ORDINAL_RE = re.compile(r"^(?:\d+\s*[.、．]|[（(][一二三四五六七八九十]+[)）]|[一二三四五六七八九十]+、)")
-# Column headers that anchor the value columns, left to right.
-_T3_HEADERS = ("自然人", "商业企业", "科研机构", "社会公益", "法律服务", "其他", "总计")
-_T4_HEADERS = ("结果维", "结果纠", "其他结", "尚未审", "总计")
+# Column headers that anchor the value columns, left to right: their first characters, so one misread
+# character of an OCR'd header ('结果刻正', '尚未审络') still anchors its column.
+_T3_HEADERS = ("自然", "商业", "科研", "社会", "法律", "其他", "总计")
+_T4_HEADERS = ("结果", "其他结", "尚未", "总计")
 # Table 三's own rows that open like section headings ('四、结转下年度继续办理').
 _T3_ROW_WORDS = ("本年新收", "上年结转", "结转下年度", "本年度办理结果")
 
@@ -268,6 +269,13 @@ def _section_rows(words: Sequence[Word], h: float, cols: list[float] | None) -> 
         band = list(ln) + [w for k in sorted(joined.get(i, [])) for w in lines[k]]
         labels = [w for w in band if not looks_numeric(w[4])]
         nums = sorted((w for w in band if looks_numeric(w[4])), key=lambda w: w[0])
+        cols_here = t2_cols if t2_cols and labels else width_cols
+        if cols_here and len(cols_here) > 1 and _cy(ln[0]) > header_y - 0.5 * h:
+            # A 'number' left of the first value column sits among the labels (a stacked character OCR read
+            # as a digit): it is part of the label, not a value of the row.
+            left = cols_here[0] - (cols_here[1] - cols_here[0]) / 2
+            labels += [w for w in nums if _cx(w) < left]
+            nums = [w for w in nums if _cx(w) >= left]
         cells = _label_cells(labels, 2 * h)
         # A row short of numbers gets its blank cells where no number sits under a column.
         slots = None
