@@ -34,6 +34,7 @@ READ_DPI = 200  # the recogniser reads 7–9 pt table print reliably from here o
 TEXT_DPI = 150  # prose lines for the title and rule-less tables
 TITLE_SHARE = 0.3  # of the first page's height: where the title, agency and year are printed
 BLANK_INK = 0.001  # share of ink below which a scanned page is blank (nothing to read)
+EDGE = 0.04  # share of the page width at each side where nothing of a report is printed (A4 margins are wider)
 TITLE_LINES = 4  # lines recognised from the top there (prose lines below cost seconds each and name nothing)
 
 
@@ -65,7 +66,7 @@ def _lines_text(boxes: list[tuple[tuple[float, float, float, float], str, float]
 
 
 def _unruled_grids(doc: pymupdf.Document, pages: list[int], out: ScanRead, text_parts: list[str],
-                   check_time) -> list[Grid]:
+                   check_time, whole_pages: bool) -> list[Grid]:
     """Tables of scanned pages printed without ruling lines, from the positions of the OCR'd words."""
     from pipelines.lib.read.extract.pdf import RUNNING_MARGIN
     from pipelines.lib.read.extract.pdf_text_layout import OcrText, text_layout_grids
@@ -78,10 +79,14 @@ def _unruled_grids(doc: pymupdf.Document, pages: list[int], out: ScanRead, text_
         t0 = time.monotonic()
         img = straighten(_gray(doc[number - 1], READ_DPI), READ_DPI, number)
         words = read_words(img)
-        # Running headers and page numbers (the margins) are no part of a table, as on a text page.
-        height = doc[number - 1].rect.height
+        # Running headers and page numbers (the margins) are no part of a table, as on a text page; nor is
+        # what a photo or scanner leaves at the very edge of the image (a shadow read as '8').
+        # (A picture of a table, cropped to it, has no margins: nothing is left out.)
+        height, width = doc[number - 1].rect.height, doc[number - 1].rect.width
+        edge, margin = (EDGE, RUNNING_MARGIN) if whole_pages else (0.0, 0.0)
+        words = [w for w in words if w.x0 >= width * edge and w.x1 <= width * (1 - edge)]
         unruled.append((number, [(w.x0, w.y0, w.x1, w.y1, OcrText(w.text, w.conf)) for w in words
-                                 if height * RUNNING_MARGIN < (w.y0 + w.y1) / 2 < height * (1 - RUNNING_MARGIN)]))
+                                 if height * margin <= (w.y0 + w.y1) / 2 <= height * (1 - margin)]))
         text_parts.append(_lines_text([((w.x0, w.y0, w.x1, w.y1), w.text, w.conf) for w in words]))
         out.pages += 1
         log.info("OCR page %d (%d of %d, no rules): %d words, tilt %+.2f°, %.1f s", number, k + 1, len(pages),
@@ -89,15 +94,19 @@ def _unruled_grids(doc: pymupdf.Document, pages: list[int], out: ScanRead, text_
     # All pages at once: a table running on to the next page keeps its columns. A slot where no word sits
     # was read as blank paper: certain (1.0), like an empty ruled cell; the repair still doubts an empty number.
     grids = [Grid([[c._replace(conf=1.0) if c.conf is None else c for c in row] for row in g.rows], g.pages,
-                  f"{g.origin} (scanned, no rules)") for g in text_layout_grids(unruled)]
+                  f"{g.origin} (scanned, no rules)") for g in text_layout_grids(unruled, numbers_apart=True)]
     if grids:
         out.warnings.append(f"Scanned page(s) {', '.join(map(str, pages))} have tables without ruling "
                             "lines: rows and cells were rebuilt from the positions of the OCR'd words")
     return grids
 
 
-def read_scanned_pages(data: bytes, page_numbers: list[int], *, need_title: bool, timeout_s: float) -> ScanRead:
-    """OCR of the given 1-based pages. Raises DocumentRejected when OCR cannot run or runs out of time."""
+def read_scanned_pages(data: bytes, page_numbers: list[int], *, need_title: bool, timeout_s: float,
+                       whole_pages: bool = True) -> ScanRead:
+    """OCR of the given 1-based pages. Raises DocumentRejected when OCR cannot run or runs out of time.
+
+    ``whole_pages=False``: the pages are pictures of tables cropped to them (``ocr.image_tables``), with no
+    margins where page numbers or a photo's edge could be left out."""
     from pipelines.lib.read.ocr import budget
     from pipelines.lib.read.ocr.engine import OcrUnavailable, detect_and_recognize
     from pipelines.lib.read.ocr.scan_table import has_ruled_table, ink_share, read_tables, straighten
@@ -141,7 +150,7 @@ def read_scanned_pages(data: bytes, page_numbers: list[int], *, need_title: bool
         if not out.grids:
             # No ruled table on any page (a page of dense print can look ruled at low resolution): every page's
             # ink is grouped into words, each recognised alone, and the word-position reader rebuilds the rows.
-            out.grids.extend(_unruled_grids(doc, pages, out, text_parts, check_time))
+            out.grids.extend(_unruled_grids(doc, pages, out, text_parts, check_time, whole_pages))
         out.text = "\n".join(t for t in text_parts if t)
     except OcrUnavailable as e:
         raise DocumentRejected(

@@ -229,9 +229,15 @@ def _blank_row_lines(lines: list[list[Word]], numbered: list[int], owner: dict[i
     return head_of
 
 
-def _section_rows(words: Sequence[Word], h: float, cols: list[float] | None) -> tuple[list[list[str]], list[float] | None]:
+def _section_rows(words: Sequence[Word], h: float, cols: list[float] | None,
+                  numbers_apart: bool = False) -> tuple[list[list[str]], list[float] | None]:
     """A section's rows of cells, and table 三's value columns (for the next page's continuation)."""
-    lines = _lines(words, 0.45 * h)
+    if numbers_apart:
+        # Numbers and labels form their lines apart; a label line joins its row's numbers below.
+        lines = sorted(_lines([w for w in words if looks_numeric(w[4])], 0.45 * h)
+                       + _lines([w for w in words if not looks_numeric(w[4])], 0.45 * h), key=lambda ln: _cy(ln[0]))
+    else:
+        lines = _lines(words, 0.45 * h)
     numbered = [i for i, ln in enumerate(lines) if _is_number_line(ln)]
     t2_headers = _t2_headers(lines, h)
     if not numbered and not t2_headers:
@@ -247,7 +253,9 @@ def _section_rows(words: Sequence[Word], h: float, cols: list[float] | None) -> 
     header_y = first_y if (t3 or t4) else float("-inf")
     header_lines = {k for used, _ in t2_headers.values() for k in used}
     numbered_set = set(numbered)
-    fixed = header_lines | {i for i, ln in enumerate(lines) if _HEADING_RE.match(ln[0][4]) and i not in numbered_set
+    # With numbers apart, '一、本年新收…' is a line of its own: a row's label, not a heading.
+    heading = _is_heading if numbers_apart else (lambda ln: _HEADING_RE.match(ln[0][4]))
+    fixed = header_lines | {i for i, ln in enumerate(lines) if heading(ln) and i not in numbered_set
                             or _is_t2_title(ln)}
     owner = _label_lines_of_rows(lines, numbered, fixed, h)
     blank_rows = _blank_row_lines(lines, numbered, owner, fixed, h)
@@ -292,8 +300,13 @@ def _join(line: list[Word]) -> str:
     return _joined(line)
 
 
-def text_layout_grids(pages: Sequence[tuple[int, Sequence[Word]]]) -> list[Grid]:
-    """Every page's words as grids, one per section; table 三's columns carry over page breaks."""
+def text_layout_grids(pages: Sequence[tuple[int, Sequence[Word]]], *, numbers_apart: bool = False) -> list[Grid]:
+    """Every page's words as grids, one per section; table 三's columns carry over page breaks.
+
+    ``numbers_apart`` (OCR'd words): numbers and labels are put on lines of their own kind first. An OCR
+    word box is its ink, not a font box, and a page is never quite level: a number centred between a
+    wrapped label's two lines can sit nearer one of them than a text layer would put it, while the
+    numbers of one row always share a baseline."""
     grids: list[Grid] = []
     cols: list[float] | None = None
     for page_no, words in pages:
@@ -311,7 +324,7 @@ def text_layout_grids(pages: Sequence[tuple[int, Sequence[Word]]]) -> list[Grid]
                     headed[-1] = True
             sections[-1].extend(ln)
         for k, sec in enumerate(sections):
-            rows, cols = _section_rows(sec, h, None if headed[k] else cols)
+            rows, cols = _section_rows(sec, h, None if headed[k] else cols, numbers_apart)
             if rows:
                 grids.append(Grid([[GridCell(t, conf=getattr(t, "conf", None)) for t in row] for row in rows], [],
                                   f"pdf page {page_no} text layout {k + 1}"))

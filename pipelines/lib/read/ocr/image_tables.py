@@ -126,7 +126,8 @@ def with_image_tables(ext: Extracted, load_images: Callable[[], list[bytes]], ki
     pdf, which = images_as_pdf(images)
     if not which:
         return ext
-    ocr = read_scanned_pages(pdf, list(range(1, len(which) + 1)), need_title=False, timeout_s=ocr_timeout_from_env())
+    ocr = read_scanned_pages(pdf, list(range(1, len(which) + 1)), need_title=False, timeout_s=ocr_timeout_from_env(),
+                             whole_pages=False)
     # Pages of the temporary PDF are pictures of the document: provenance names the picture, not a page.
     grids = [Grid(g.rows, [None] * len(g.rows),
                   re.sub(r"pdf page (\d+)", lambda m: f"{kind} picture {which[int(m.group(1)) - 1]}", g.origin))

@@ -230,7 +230,9 @@ def _word_reading(reading: tuple[str, float, str, float], h: float, w: float, ty
     if h < FLAT * typical and free and set(free) <= _DASHES:
         return "-", reading[1]  # '—' printed for an empty cell (read as 一 or -)
     if h < SMALL_MARK * typical and w < SMALL_MARK * typical:
-        if not free or any(ch.isdigit() for ch in free):
+        # Kept only as the punctuation it looks like; a letter or digit read from a speck or a broken
+        # stroke is no text of the report (a stray 'R' before a label would become the row's label).
+        if not free or not all(ch in _PUNCT or _CJK_RE.match(ch) for ch in free):
             return "", 0.0
         return free, reading[1]
     return cell_reading([reading])
