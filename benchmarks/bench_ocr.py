@@ -2,7 +2,8 @@
 
     python benchmarks/bench_ocr.py [-n 12] [--seed 1] [--engine rapidocr|tesseract] [--out results.json]
                                    [--layouts ruled/all,ruled/tables,unruled/all,docx/screenshot,docx/scan,
-                                              html/screenshot,html-file/scan]
+                                              html/screenshot,html-file/scan,docx-unruled/screenshot,
+                                              html-unruled/scan]
 
 For each report: a truth (both templates, zeros printed or left blank, amounts styles, every few a
 report whose own arithmetic is broken), rendered by layout, then ``parse_document`` on one core:
@@ -12,7 +13,8 @@ report whose own arithmetic is broken), rendered by layout, then ``parse_documen
   pages (a mixed document);
 * ``docx/…``, ``html/…``, ``html-file/…``: a DOCX or HTML report whose tables are pasted as pictures
   (samplegen/table_images.py): a clean PNG ``screenshot`` or a ``scan`` (same styles as above, some photos);
-  HTML pictures inline as ``data:`` URIs, or (``html-file``) files beside the page.
+  HTML pictures inline as ``data:`` URIs, or (``html-file``) files beside the page; ``-unruled``: the
+  pictured tables are printed without ruling lines.
 
 A "page" is a scanned PDF page or a picture. Printed are:
 
@@ -85,7 +87,7 @@ def _tesseract_lines(crops) -> list[tuple[str, float, str, float]]:
 
 
 LAYOUTS = ("ruled/all", "ruled/tables", "unruled/all", "docx/screenshot", "docx/scan", "html/screenshot",
-           "html-file/scan")
+           "html-file/scan", "docx-unruled/screenshot", "html-unruled/scan")
 
 
 def _summary(tot: Counter) -> dict:
@@ -143,9 +145,10 @@ def main() -> int:
             n_pages = sum(1 for p in pymupdf.open(stream=data, filetype="pdf") if not p.get_text().strip())
         else:
             shot_dpi = rng.choice(SCREEN_DPIS) if mode == "screenshot" else 0
-            pics = table_images(truth, style=style if mode == "scan" else None, dpi=shot_dpi or 150)
+            pics = table_images(truth, style=style if mode == "scan" else None, dpi=shot_dpi or 150,
+                                ruled=not kind.endswith("-unruled"))
             n_pages = sum(len(p) for p in pics)
-            if kind == "docx":
+            if kind.startswith("docx"):
                 path = tmp / f"pictures-{i:03d}.docx"
                 path.write_bytes(docx_with_table_images(render_docx.render(truth), pics))
             else:

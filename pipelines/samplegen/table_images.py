@@ -154,7 +154,8 @@ def variant_files(truth: ReportTruth, fmt: str, v, stem: str = "report") -> dict
     v = v.for_format(fmt)
     rng = random.Random(f"table-images/{truth.agency.slug}/{truth.year}")
     style = random_style(rng) if v.table_images == "scan" else None
-    images = table_images(truth, style=style, split_t2=v.t2_split, dpi=rng.choice(SCREEN_DPIS))
+    images = table_images(truth, style=style, split_t2=v.t2_split, dpi=rng.choice(SCREEN_DPIS),
+                          ruled=v.table_images != "unruled")
     if fmt == "docx":
         from . import render_docx
 

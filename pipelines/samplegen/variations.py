@@ -48,8 +48,9 @@ SWITCHES: dict[str, tuple] = {
     "js_embed": (False, True),  # html: the page inside a JavaScript string
     "html_tables": ("table", "pre_tabs"),  # html: <table> markup, or the tables as tab rows in a <pre> block
     "pdf_ruled": (True, False),  # pdf: ruled tables, or none (rows from word positions)
-    # Tables pasted as pictures (docx, html; read by OCR): a clean screenshot (PNG) or a scan (JPEG, tilted, noisy).
-    "table_images": ("none", "screenshot", "scan"),
+    # Tables pasted as pictures (docx, html; read by OCR): a clean screenshot (PNG), a scan (JPEG, tilted, noisy),
+    # or a screenshot of tables printed without ruling lines.
+    "table_images": ("none", "screenshot", "scan", "unruled"),
     "image_src": ("data_uri", "sibling_file"),  # html pictures: inline data: URIs, or files beside the page
 }
 # Switches that make a document need OCR (~10 s each): honoured like FORMAT_SWITCHES but not drawn by
