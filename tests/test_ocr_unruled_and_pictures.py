@@ -62,11 +62,12 @@ def test_docx_with_tables_pasted_as_scanned_pictures(tmp_path: Path):
     assert any("pasted in the DOCX" in w for w in rep.warnings)
 
 
-def test_html_with_table_pictures_in_files_beside_the_page(tmp_path: Path):
+def test_html_with_pictures_of_unruled_tables_in_files_beside_the_page(tmp_path: Path):
+    """Screenshots of tables printed without rules: each picture read by the word-position reader, edges kept."""
     from pipelines.samplegen.table_images import variant_files
 
     truth = generate_truth(AGENCIES[9], 2020, rng=random.Random(6))
-    files = variant_files(truth, "html", Variation(table_images="screenshot", image_src="sibling_file",
+    files = variant_files(truth, "html", Variation(table_images="unruled", image_src="sibling_file",
                                                    encoding="gbk"), stem="年报")
     assert len(files) > 1 and all(name.startswith("年报") for name in files)
     for name, blob in files.items():

@@ -34,6 +34,7 @@ READ_DPI = 200  # the recogniser reads 7–9 pt table print reliably from here o
 TEXT_DPI = 150  # prose lines for the title and rule-less tables
 TITLE_SHARE = 0.3  # of the first page's height: where the title, agency and year are printed
 BLANK_INK = 0.001  # share of ink below which a scanned page is blank (nothing to read)
+DOUBTFUL_ROW = 0.5  # confidence below which a label-less row of numbers is taken for a smudge (rule-less tables)
 EDGE = 0.04  # share of the page width at each side where nothing of a report is printed (A4 margins are wider)
 TITLE_LINES = 4  # lines recognised from the top there (prose lines below cost seconds each and name nothing)
 
@@ -65,6 +66,13 @@ def _lines_text(boxes: list[tuple[tuple[float, float, float, float], str, float]
     return "\n".join("".join(x[1] for x in sorted(bs, key=lambda x: x[0][0])) for _, bs in lines)
 
 
+def _doubtful_numbers_only(row) -> bool:
+    from pipelines.lib.harmonize.values import looks_numeric
+
+    read = [c for c in row if c.text.strip()]
+    return bool(read) and all(looks_numeric(c.text) and c.conf is not None and c.conf < DOUBTFUL_ROW for c in read)
+
+
 def _unruled_grids(doc: pymupdf.Document, pages: list[int], out: ScanRead, text_parts: list[str],
                    check_time, whole_pages: bool) -> list[Grid]:
     """Tables of scanned pages printed without ruling lines, from the positions of the OCR'd words."""
@@ -93,7 +101,10 @@ def _unruled_grids(doc: pymupdf.Document, pages: list[int], out: ScanRead, text_
                  len(words), img.tilt_deg, time.monotonic() - t0)
     # All pages at once: a table running on to the next page keeps its columns. A slot where no word sits
     # was read as blank paper: certain (1.0), like an empty ruled cell; the repair still doubts an empty number.
-    grids = [Grid([[c._replace(conf=1.0) if c.conf is None else c for c in row] for row in g.rows], g.pages,
+    # A row of nothing but numbers the recogniser doubted much, with no label, is ink that is no row (a
+    # smudge read as digits): kept, it would stand for a table's row of numbers (table 四 has no labels).
+    grids = [Grid([[c._replace(conf=1.0) if c.conf is None else c for c in row] for row in g.rows
+                   if not _doubtful_numbers_only(row)], [],
                   f"{g.origin} (scanned, no rules)") for g in text_layout_grids(unruled, numbers_apart=True)]
     if grids:
         out.warnings.append(f"Scanned page(s) {', '.join(map(str, pages))} have tables without ruling "

@@ -108,6 +108,18 @@ def _lines(words: Sequence[Word], tol: float) -> list[list[Word]]:
     return [sorted(ln, key=lambda w: w[0]) for ln in out]
 
 
+def _chained_lines(words: Sequence[Word], tol: float) -> list[list[Word]]:
+    """Words on one line when each is within ``tol`` of the next by height: the numbers of one row stay
+    together across a wide table even when the page is not quite level (rows are further apart than that)."""
+    out: list[list[Word]] = []
+    for w in sorted(words, key=_cy):
+        if out and _cy(w) - _cy(out[-1][-1]) <= tol:
+            out[-1].append(w)
+        else:
+            out.append([w])
+    return [sorted(ln, key=lambda w: w[0]) for ln in out]
+
+
 def _is_number_line(line: list[Word]) -> bool:
     return looks_numeric(line[-1][4]) and any(looks_numeric(w[4]) for w in line)
 
@@ -234,7 +246,7 @@ def _section_rows(words: Sequence[Word], h: float, cols: list[float] | None,
     """A section's rows of cells, and table 三's value columns (for the next page's continuation)."""
     if numbers_apart:
         # Numbers and labels form their lines apart; a label line joins its row's numbers below.
-        lines = sorted(_lines([w for w in words if looks_numeric(w[4])], 0.45 * h)
+        lines = sorted(_chained_lines([w for w in words if looks_numeric(w[4])], 0.45 * h)
                        + _lines([w for w in words if not looks_numeric(w[4])], 0.45 * h), key=lambda ln: _cy(ln[0]))
     else:
         lines = _lines(words, 0.45 * h)

@@ -32,6 +32,7 @@ WORD_GAP = 0.8  # of the taller piece's height: characters of a word are closer,
 SAME_LINE = 0.5
 SMALL_MARK = 0.5  # a piece less than this share of its neighbour's height is a mark ('、', '，', '.')
 FLAT = 0.3  # a word flatter than this share of the print around it is a stroke ('一', '—')
+SURE_DASH = 0.8  # a flat stroke is a printed dash (a blank cell) only when read as one this surely
 MARK_GAP = 1.5  # of the neighbour's height: how far left of its character a mark may sit  # share of the smaller piece's height that must overlap the other's band to be on its line
 GLYPH_PT = 9.0  # the tallest table print (as scan_table): stacked pieces of one character fit in 1.25 of it
 LABEL_GAP = 1.5  # of the line's height: the widest gap a punctuation mark leaves inside a label
@@ -223,19 +224,18 @@ _DASHES = set("-－—–一_")
 
 
 def _word_reading(reading: tuple[str, float, str, float], h: float, w: float, typical: float) -> tuple[str, float]:
-    """A word's text and confidence. Its size says what it cannot be: a digit is as tall as most print, so
-    a mark much smaller than the words around it (a '、' of a stacked label, a stray '.') is never a number
-    (its digits-only reading would invent one), and a flat stroke read as a dash is a blank mark."""
+    """A word's text and confidence. Its size says what it cannot be: a digit is at least half as tall as
+    most print, so anything lower (a '、' of a stacked label, a speck, a smudge at the picture's edge) is
+    never a number, whatever its digits-only reading invents; it is kept only as the punctuation it looks
+    like, or as a printed dash (a blank cell) when flat and read surely."""
     free = reading[0].strip()
-    if h < FLAT * typical and free and set(free) <= _DASHES:
+    if h >= SMALL_MARK * typical:
+        return cell_reading([reading])
+    if h < FLAT * typical and free and set(free) <= _DASHES and reading[1] >= SURE_DASH:
         return "-", reading[1]  # '—' printed for an empty cell (read as 一 or -)
-    if h < SMALL_MARK * typical and w < SMALL_MARK * typical:
-        # Kept only as the punctuation it looks like; a letter or digit read from a speck or a broken
-        # stroke is no text of the report (a stray 'R' before a label would become the row's label).
-        if not free or not all(ch in _PUNCT or _CJK_RE.match(ch) for ch in free):
-            return "", 0.0
+    if w < SMALL_MARK * typical and free and all(ch in _PUNCT or _CJK_RE.match(ch) for ch in free):
         return free, reading[1]
-    return cell_reading([reading])
+    return "", 0.0
 
 
 def _join_labels(read: list[tuple[OcrWord, str]]) -> list[OcrWord]:
