@@ -204,7 +204,8 @@ def cell_reading(lines: list[tuple[str, float, str, float]]) -> tuple[str, float
         return free, round(min((c for t, c, _, _ in lines if t.strip()), default=0.0), 4)
     if _NUMERIC_RE.match(fixed) and not changed and "元" in fixed:
         return fixed, round(min(c for _, c, _, _ in lines), 4)
-    digits = "".join(d for _, _, d, _ in lines)
+    # A point or comma belongs between digits: one read at either end is a speck beside the number ('7.').
+    digits = "".join(d for _, _, d, _ in lines).strip(".,").rstrip("-")
     return digits, round(min(c for _, _, _, c in lines), 4)
 
 
