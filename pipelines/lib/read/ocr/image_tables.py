@@ -119,6 +119,7 @@ def with_image_tables(ext: Extracted, load_images: Callable[[], list[bytes]], ki
     images = load_images()[:MAX_IMAGES]
     if not images:
         return ext
+    from pipelines.lib.model import DocumentRejected
     from pipelines.lib.read.extract.pdf_scan import read_scanned_pages
     from pipelines.lib.read.grid import Grid
     from pipelines.lib.read.ocr.budget import ocr_timeout_from_env
@@ -126,8 +127,12 @@ def with_image_tables(ext: Extracted, load_images: Callable[[], list[bytes]], ki
     pdf, which = images_as_pdf(images)
     if not which:
         return ext
-    ocr = read_scanned_pages(pdf, list(range(1, len(which) + 1)), need_title=False, timeout_s=ocr_timeout_from_env(),
-                             whole_pages=False)
+    try:
+        ocr = read_scanned_pages(pdf, list(range(1, len(which) + 1)), need_title=False,
+                                 timeout_s=ocr_timeout_from_env(), whole_pages=False)
+    except DocumentRejected as e:  # say pictures, not pages of a PDF
+        raise DocumentRejected(e.stage, e.reason, f"The {kind.upper()}'s table(s) {', '.join(missing)} are pasted as "
+                                                  f"{len(which)} picture(s) that need OCR: {e.detail}") from e
     # Pages of the temporary PDF are pictures of the document: provenance names the picture, not a page.
     grids = [Grid(g.rows, [None] * len(g.rows),
                   re.sub(r"pdf page (\d+)", lambda m: f"{kind} picture {which[int(m.group(1)) - 1]}", g.origin))
