@@ -58,7 +58,14 @@ SWITCHES: dict[str, tuple] = {
     "html_tables": ("table", "pre_tabs"),  # html: <table> markup, or the tables as tab rows in a <pre> block
     "pdf_ruled": (True, False),  # pdf: ruled tables, or none (rows from word positions)
     "pdf_header_repeat": (False, True),  # pdf: table 三's header printed again on the page it continues on
+    # Tables pasted as pictures (docx, html; read by OCR): a clean screenshot (PNG), a scan (JPEG, tilted, noisy),
+    # or a screenshot of tables printed without ruling lines.
+    "table_images": ("none", "screenshot", "scan", "unruled"),
+    "image_src": ("data_uri", "sibling_file"),  # html pictures: inline data: URIs, or files beside the page
 }
+# Switches that make a document need OCR (~10 s each): honoured like FORMAT_SWITCHES but not drawn by
+# random_variation or the property test; benchmarks/bench_ocr.py and tests/test_ocr_images.py draw them.
+OCR_SWITCHES = {"docx": ("table_images",), "html": ("table_images", "image_src")}
 # Which switches each format honours (others are ignored, so a strategy can draw them freely).
 FORMAT_SWITCHES = {
     "txt": ("encoding", "title_form", "text_layout", "space_measure", "space_pad", "number_align", "merged",
@@ -98,6 +105,8 @@ class Variation:
     html_tables: str = "table"
     pdf_ruled: bool = True
     pdf_header_repeat: bool = False
+    table_images: str = "none"
+    image_src: str = "data_uri"
 
     def __post_init__(self):
         for f in fields(self):
@@ -106,7 +115,7 @@ class Variation:
 
     def for_format(self, fmt: str) -> Variation:
         """The same variation with the switches ``fmt`` ignores at their defaults (one canonical form)."""
-        keep = set(FORMAT_SWITCHES[fmt])
+        keep = set(FORMAT_SWITCHES[fmt]) | set(OCR_SWITCHES.get(fmt, ()))
         return Variation(**{k: v for k, v in asdict(self).items() if k in keep})
 
     def changed(self) -> dict:
@@ -531,6 +540,10 @@ def render_variant(truth: ReportTruth, fmt: str, v: Variation) -> bytes:
     if fmt == "txt":
         text = render_text_variant(truth, v)
         return encode(text, v.encoding)
+    if v.table_images != "none":
+        from .table_images import variant_files
+
+        return variant_files(truth, fmt, v)[f"report.{fmt}"]  # (sibling_file: the page alone, without its pictures)
     if fmt == "html":
         return render_html_variant(truth, v)
     if fmt == "docx":
@@ -547,5 +560,5 @@ def render_variant(truth: ReportTruth, fmt: str, v: Variation) -> bytes:
     raise ValueError(fmt)
 
 
-__all__ = ["FORMATS", "SWITCHES", "FORMAT_SWITCHES", "Variation", "random_variation", "acceptable_refusals",
+__all__ = ["FORMATS", "SWITCHES", "FORMAT_SWITCHES", "OCR_SWITCHES", "Variation", "random_variation", "acceptable_refusals",
            "render_variant", "title_lines"]

@@ -32,9 +32,10 @@ from pipelines.lib.read.extract.text import (
     tab_rows_look_broken,
 )
 from pipelines.lib.read.grid import strip_remark_columns
+from pipelines.lib.read.ocr.image_tables import document_folder
 
 DEFAULT_MAX_BYTES = 50 * 1024 * 1024
-PARSER_VERSION = "3"  # bump to re-parse documents whose sha256 was already processed
+PARSER_VERSION = "4"  # bump to re-parse documents whose sha256 was already processed
 
 
 def sha256_file(path: Path) -> str:
@@ -305,6 +306,10 @@ def parse_document(path: Path, *, source_file: str | None = None, sha256: str | 
                                    "This is a legacy Word .doc file; convert it to .docx (e.g. `libreoffice --headless "
                                    "--convert-to docx FILE.doc`) and drop the .docx in the inbox.")
         reader = READERS.get(fmt)
+        if reader is None and fmt in ("png", "jpg", "jpeg", "gif", "tif", "tiff"):
+            raise DocumentRejected("read", "unsupported_format",
+                                   f"A picture on its own (.{fmt}) is not a report: pictures are read only as the "
+                                   "tables of the HTML page beside them or the DOCX that holds them.")
         if reader is None:
             raise DocumentRejected("read", "unsupported_format",
                                    f"Gongkai does not read .{fmt} files; reports are read from TXT, HTML, DOCX, "
@@ -312,7 +317,8 @@ def parse_document(path: Path, *, source_file: str | None = None, sha256: str | 
         if fmt in ("txt", "html", "md") and looks_binary(data):
             raise DocumentRejected("read", "binary_content",
                                    f"The file is named as {fmt.upper()} but its content is binary data, not text.")
-        ext = reader(data)
+        with document_folder(path.parent):  # an HTML page's pictures may sit beside it (read, never fetched)
+            ext = reader(data)
         return build_report(ext, source_file=source_file, sha256=sha, fmt=fmt)
     except DocumentRejected as e:
         return Quarantined(source_file, sha, e.stage, e.reason, e.detail)

@@ -1,13 +1,16 @@
 """DOCX files: every innermost Word table rebuilt on the grid model; the body's paragraphs as text.
 
-Reads only ``word/document.xml`` straight from the zip, never the relationship parts, so
-linked images, hyperlinks or templates are never fetched. The zip is checked for bombs
+Reads ``word/document.xml`` straight from the zip. Only when the title is there but a table is
+missing does it look for pictures (tables pasted as images, read by OCR: ``ocr.image_tables``): the
+relationship part then names the embedded ``word/media`` parts; an external (linked) target is
+never followed, so linked images, hyperlinks or templates are never fetched. The zip is checked for bombs
 before anything is decompressed and the XML is parsed without DTDs or entity expansion.
 """
 
 from __future__ import annotations
 
 import io
+import posixpath
 import re
 import zipfile
 import zlib
@@ -258,7 +261,43 @@ def read_docx_bytes(data: bytes) -> Extracted:
     lines: list[str] = []
     grids: list[Grid] = []
     _collect(body, lines, grids)
-    return Extracted(text="\n".join(lines), grids=grids)
+    ext = Extracted(text="\n".join(lines), grids=grids)
+    if not any(True for _ in root.iter(_BLIP, _VML_IMAGE)):
+        return ext
+    from pipelines.lib.read.ocr.image_tables import with_image_tables
+
+    return with_image_tables(ext, lambda: _embedded_pictures(data, root), "docx")
+
+
+_BLIP = "{http://schemas.openxmlformats.org/drawingml/2006/main}blip"
+_VML_IMAGE = "{urn:schemas-microsoft-com:vml}imagedata"
+_R_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+_RELS_PART = "word/_rels/document.xml.rels"
+
+
+def _embedded_pictures(data: bytes, root: etree._Element) -> list[bytes]:
+    """The pictures of the body in document order: only parts inside the archive under word/media."""
+    with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        if _RELS_PART not in zf.namelist():
+            return []
+        rels = _parse_xml(_read_member(zf, _RELS_PART))
+        targets = {}
+        for rel in rels:
+            target = rel.get("Target") or ""
+            if rel.get("TargetMode") == "External" or "://" in target:
+                continue  # linked, not embedded: never fetched
+            name = posixpath.normpath(posixpath.join("word", target.lstrip("/")) if not target.startswith("/")
+                                      else target.lstrip("/"))
+            if name.startswith("word/media/"):
+                targets[rel.get("Id")] = name
+        names = zf.namelist()
+        out = []
+        for el in root.iter(_BLIP, _VML_IMAGE):
+            rid = el.get(f"{{{_R_NS}}}embed") or el.get(f"{{{_R_NS}}}id")
+            name = targets.get(rid)
+            if name in names:
+                out.append(_read_member(zf, name))
+        return out
 
 
 def register(readers: dict[str, Callable[[bytes], Extracted]]) -> None:

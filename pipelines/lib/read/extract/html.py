@@ -1,6 +1,7 @@
 """HTML pages: every innermost <table> rebuilt with rowspan/colspan; the page text for title and narrative.
 
-Also unwraps a page that sits escaped inside a JavaScript or JSON string literal.
+Also unwraps a page that sits escaped inside a JavaScript or JSON string literal. A page whose tables are
+pictures (``<img>``: a ``data:`` URI or a file beside the page) has them read by OCR (``ocr.image_tables``).
 """
 
 from __future__ import annotations
@@ -100,4 +101,10 @@ def read_html(text: str) -> Extracted:
             grids.append(expand_spans(rows, origin=f"html table {t_i + 1}"))
     body = doc.find("body")
     page_text = _text(body if body is not None else doc)
-    return Extracted(text=page_text, grids=grids, title_hint=title_hint)
+    ext = Extracted(text=page_text, grids=grids, title_hint=title_hint)
+    sources = [src for img in doc.iter("img") if (src := (img.get("src") or "").strip())]
+    if not sources:
+        return ext
+    from pipelines.lib.read.ocr.image_tables import page_pictures, with_image_tables
+
+    return with_image_tables(ext, lambda: page_pictures(sources), "html")

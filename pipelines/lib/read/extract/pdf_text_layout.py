@@ -27,17 +27,36 @@ import unicodedata
 from collections.abc import Sequence
 
 from pipelines.lib.harmonize.values import looks_numeric
-from pipelines.lib.read.grid import Grid
+from pipelines.lib.read.grid import Grid, GridCell
 
 Word = tuple[float, float, float, float, str]  # x0, y0, x1, y1, text
+
+
+class OcrText(str):
+    """A word's text read by OCR, with the recogniser's confidence (the words of a scan without rules)."""
+
+    conf: float
+
+    def __new__(cls, text: str, conf: float) -> OcrText:
+        obj = super().__new__(cls, text)
+        obj.conf = conf
+        return obj
+
+
+def _joined(words: Sequence[Word]) -> str:
+    """Words' texts joined; OCR'd words keep the lowest confidence among them."""
+    text = "".join(w[4] for w in words)
+    confs = [w[4].conf for w in words if isinstance(w[4], OcrText)]
+    return OcrText(text, min(confs)) if confs else text
 
 _HEADING_RE = re.compile(r"^[一二三四五六七八九十]+、")
 # A label that opens a row: '3.', '（五）', '四、'. A wrapped label's later lines do not start so.
 _ORDINAL_RE = re.compile(r"^(?:\d+\s*[.、．]|[（(][一二三四五六七八九十]+[)）]|[一二三四五六七八九十]+、)")
-# Column headers that anchor the value columns, left to right.
-# Two characters each: a narrow column wraps its header anywhere ('商业企' / '业', '社会公' / '益组织').
+# Column headers that anchor the value columns, left to right: their first characters, so a narrow
+# column that wraps its header anywhere ('商业企' / '业', '社会公' / '益组织') and one misread character of
+# an OCR'd header ('结果刻正', '尚未审络') still anchor their columns.
 _T3_HEADERS = ("自然", "商业", "科研", "社会", "法律", "其他", "总计")
-_T4_HEADERS = ("结果维", "结果纠", "其他结", "尚未审", "总计")
+_T4_HEADERS = ("结果", "其他结", "尚未", "总计")
 # Table 三's own rows that open like section headings ('四、结转下年度继续办理').
 _T3_ROW_WORDS = ("本年新收", "上年结转", "结转下年度", "本年度办理结果")
 
@@ -90,6 +109,18 @@ def _lines(words: Sequence[Word], tol: float) -> list[list[Word]]:
     return [sorted(ln, key=lambda w: w[0]) for ln in out]
 
 
+def _chained_lines(words: Sequence[Word], tol: float) -> list[list[Word]]:
+    """Words on one line when each is within ``tol`` of the next by height: the numbers of one row stay
+    together across a wide table even when the page is not quite level (rows are further apart than that)."""
+    out: list[list[Word]] = []
+    for w in sorted(words, key=_cy):
+        if out and _cy(w) - _cy(out[-1][-1]) <= tol:
+            out[-1].append(w)
+        else:
+            out.append([w])
+    return [sorted(ln, key=lambda w: w[0]) for ln in out]
+
+
 def _is_number_line(line: list[Word]) -> bool:
     return looks_numeric(line[-1][4]) and any(looks_numeric(w[4]) for w in line)
 
@@ -103,7 +134,7 @@ def _label_cells(words: list[Word], gap: float) -> list[str]:
             cols[-1].append(w)
         else:
             cols.append([w])
-    return ["".join(v[4] for v in sorted(col, key=lambda v: (round(_cy(v)), v[0]))) for col in cols]
+    return [_joined(sorted(col, key=lambda v: (round(_cy(v)), v[0]))) for col in cols]
 
 
 def _x_clusters(xs: Sequence[float], tol: float = 4.0) -> list[float]:
@@ -211,9 +242,15 @@ def _blank_row_lines(lines: list[list[Word]], numbered: list[int], owner: dict[i
     return head_of
 
 
-def _section_rows(words: Sequence[Word], h: float, cols: list[float] | None) -> tuple[list[list[str]], list[float] | None]:
+def _section_rows(words: Sequence[Word], h: float, cols: list[float] | None,
+                  numbers_apart: bool = False) -> tuple[list[list[str]], list[float] | None]:
     """A section's rows of cells, and table 三's value columns (for the next page's continuation)."""
-    lines = _lines(words, 0.45 * h)
+    if numbers_apart:
+        # Numbers and labels form their lines apart; a label line joins its row's numbers below.
+        lines = sorted(_chained_lines([w for w in words if looks_numeric(w[4])], 0.45 * h)
+                       + _lines([w for w in words if not looks_numeric(w[4])], 0.45 * h), key=lambda ln: _cy(ln[0]))
+    else:
+        lines = _lines(words, 0.45 * h)
     numbered = [i for i, ln in enumerate(lines) if _is_number_line(ln)]
     t2_headers = _t2_headers(lines, h)
     if not numbered and not t2_headers:
@@ -233,7 +270,9 @@ def _section_rows(words: Sequence[Word], h: float, cols: list[float] | None) -> 
                 + 0.5 * h) if (t3 or t4) else float("-inf")
     header_lines = {k for used, _ in t2_headers.values() for k in used}
     numbered_set = set(numbered)
-    fixed = header_lines | {i for i, ln in enumerate(lines) if _HEADING_RE.match(ln[0][4]) and i not in numbered_set
+    # With numbers apart, '一、本年新收…' is a line of its own: a row's label, not a heading.
+    heading = _is_heading if numbers_apart else (lambda ln: _HEADING_RE.match(ln[0][4]))
+    fixed = header_lines | {i for i, ln in enumerate(lines) if heading(ln) and i not in numbered_set
                             or _is_t2_title(ln)}
     owner = _label_lines_of_rows(lines, numbered, fixed, h)
     blank_rows = _blank_row_lines(lines, numbered, owner, fixed, h)
@@ -255,6 +294,13 @@ def _section_rows(words: Sequence[Word], h: float, cols: list[float] | None) -> 
         band = list(ln) + [w for k in sorted(joined.get(i, [])) for w in lines[k]]
         labels = [w for w in band if not looks_numeric(w[4])]
         nums = sorted((w for w in band if looks_numeric(w[4])), key=lambda w: w[0])
+        cols_here = t2_cols if t2_cols and labels else width_cols
+        if cols_here and len(cols_here) > 1 and _cy(ln[0]) > header_y - 0.5 * h:
+            # A 'number' left of the first value column sits among the labels (a stacked character OCR read
+            # as a digit): it is part of the label, not a value of the row.
+            left = cols_here[0] - (cols_here[1] - cols_here[0]) / 2
+            labels += [w for w in nums if _cx(w) < left]
+            nums = [w for w in nums if _cx(w) >= left]
         cells = _label_cells(labels, 2 * h)
         # A row short of numbers gets its blank cells where no number sits under a column.
         slots = None
@@ -268,7 +314,7 @@ def _section_rows(words: Sequence[Word], h: float, cols: list[float] | None) -> 
 
 
 def _join(line: list[Word]) -> str:
-    return "".join(w[4] for w in line)
+    return _joined(line)
 
 
 def _remark_cut(words: Sequence[Word]) -> float | None:
@@ -282,9 +328,14 @@ def _remark_cut(words: Sequence[Word]) -> float | None:
     return (max(w[2] for w in totals) + r[0]) / 2 if totals else None
 
 
-def text_layout_grids(pages: Sequence[tuple[int, Sequence[Word]]]) -> list[Grid]:
+def text_layout_grids(pages: Sequence[tuple[int, Sequence[Word]]], *, numbers_apart: bool = False) -> list[Grid]:
     """Every page's words as grids, one per section; table 三's columns carry over page breaks, and so
-    does a trailing 备注 column, whose words are set aside."""
+    does a trailing 备注 column, whose words are set aside.
+
+    ``numbers_apart`` (OCR'd words): numbers and labels are put on lines of their own kind first. An OCR
+    word box is its ink, not a font box, and a page is never quite level: a number centred between a
+    wrapped label's two lines can sit nearer one of them than a text layer would put it, while the
+    numbers of one row always share a baseline."""
     grids: list[Grid] = []
     cols: list[float] | None = None
     cut: float | None = None
@@ -307,7 +358,8 @@ def text_layout_grids(pages: Sequence[tuple[int, Sequence[Word]]]) -> list[Grid]
             cut = here if here is not None else (None if headed[k] else cut)
             if cut is not None:
                 sec = [w for w in sec if w[0] < cut]
-            rows, cols = _section_rows(sec, h, None if headed[k] else cols)
+            rows, cols = _section_rows(sec, h, None if headed[k] else cols, numbers_apart)
             if rows:
-                grids.append(Grid.from_texts(rows, origin=f"pdf page {page_no} text layout {k + 1}"))
+                grids.append(Grid([[GridCell(t, conf=getattr(t, "conf", None)) for t in row] for row in rows], [],
+                                  f"pdf page {page_no} text layout {k + 1}"))
     return grids

@@ -25,6 +25,8 @@ from pipelines.lib.read.grid import Grid, GridCell
 from pipelines.lib.read.ocr.engine import recognize_lines
 
 MAX_TILT_DEG = 3.0
+FRAME = 0.04  # share of a page image's width and height at each edge left out of the tilt estimate
+LINE_PAD = 0.15  # of a text line's height: the paper kept around it in its crop
 
 
 @dataclass
@@ -42,10 +44,10 @@ def binarize(gray: np.ndarray, dpi: float) -> np.ndarray:
     return cv2.adaptiveThreshold(smooth, 255, cv2.ADAPTIVE_THRESH_GAUSSIAN_C, cv2.THRESH_BINARY_INV, block, 15)
 
 
-def _rotate(img: np.ndarray, deg: float, border: int) -> np.ndarray:
+def _rotate(img: np.ndarray, deg: float, border: int, flags: int = cv2.INTER_LINEAR) -> np.ndarray:
     h, w = img.shape[:2]
     m = cv2.getRotationMatrix2D((w / 2, h / 2), deg, 1.0)
-    return cv2.warpAffine(img, m, (w, h), flags=cv2.INTER_LINEAR, borderValue=border)
+    return cv2.warpAffine(img, m, (w, h), flags=flags, borderValue=border)
 
 
 def estimate_tilt(gray: np.ndarray, dpi: float) -> float:
@@ -54,14 +56,21 @@ def estimate_tilt(gray: np.ndarray, dpi: float) -> float:
     scale = min(1.0, 75.0 / dpi)
     small = cv2.resize(gray, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
     ink = binarize(small, dpi * scale)
+    # The frame of the picture is no line of the page: a photo's dark edge, level with the frame whatever
+    # the page's tilt, would make 0° the sharpest profile. Only what lies inside counts.
+    mh, mw = int(ink.shape[0] * FRAME), int(ink.shape[1] * FRAME)
+    ink = ink[mh:ink.shape[0] - mh, mw:ink.shape[1] - mw]
 
     def score(deg: float) -> float:
-        prof = _rotate(ink, deg, 0).sum(axis=1, dtype=np.float64)
+        # Nearest-pixel turning: interpolation would blur every angle but 0° and so favour 0°.
+        prof = _rotate(ink, deg, 0, cv2.INTER_NEAREST).sum(axis=1, dtype=np.float64)
         return float(np.square(np.diff(prof)).sum())
 
-    best = max(np.arange(-MAX_TILT_DEG, MAX_TILT_DEG + 1e-9, 0.5), key=score)
-    best = max(np.arange(best - 0.5, best + 0.5 + 1e-9, 0.1), key=score)
-    best = max(np.arange(best - 0.1, best + 0.1 + 1e-9, 0.02), key=score)
+    # Coarse steps of 0.25°: on a sparse page (a few short labels) the profile's sharpness is not smooth
+    # enough for 0.5° steps to land near the best angle.
+    best = max(np.arange(-MAX_TILT_DEG, MAX_TILT_DEG + 1e-9, 0.25), key=score)
+    best = max(np.arange(best - 0.25, best + 0.25 + 1e-9, 0.05), key=score)
+    best = max(np.arange(best - 0.05, best + 0.05 + 1e-9, 0.01), key=score)
     return float(round(best, 2))
 
 
@@ -162,6 +171,19 @@ def _clean_ink(ink: np.ndarray, min_area: int) -> np.ndarray:
     return np.where(keep[labels], 255, 0).astype(np.uint8)
 
 
+def _drop_rule_remnants(ink: np.ndarray, glyph_h: float) -> np.ndarray:
+    """Drop what is left of a rule the eraser missed (a photo's rule bends off its straightened line):
+    thin runs taller, or wider, than any character. Left in, the stub joins a cell's lone digit in one
+    crop, mostly paper, and the digit is read as nothing."""
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
+    w, h = stats[:, cv2.CC_STAT_WIDTH], stats[:, cv2.CC_STAT_HEIGHT]
+    stub = ((h > 1.1 * glyph_h) & (w < 0.2 * glyph_h)) | ((w > 1.5 * glyph_h) & (h < 0.15 * glyph_h))
+    stub[0] = False
+    if not stub.any():
+        return ink
+    return np.where(stub[labels], 0, ink).astype(np.uint8)
+
+
 _LABEL_CHAR_RE = re.compile(r"[\u3400-\u9fff]")
 
 
@@ -182,7 +204,8 @@ def cell_reading(lines: list[tuple[str, float, str, float]]) -> tuple[str, float
         return free, round(min((c for t, c, _, _ in lines if t.strip()), default=0.0), 4)
     if _NUMERIC_RE.match(fixed) and not changed and "元" in fixed:
         return fixed, round(min(c for _, c, _, _ in lines), 4)
-    digits = "".join(d for _, _, d, _ in lines)
+    # A point or comma belongs between digits: one read at either end is a speck beside the number ('7.').
+    digits = "".join(d for _, _, d, _ in lines).strip(".,").rstrip("-")
     return digits, round(min(c for _, _, _, c in lines), 4)
 
 
@@ -217,6 +240,7 @@ def read_tables(img: PageImage) -> list[Grid]:
     # Specks decide no cell's lines or emptiness.
     text_ink = _clean_ink(cv2.bitwise_and(ink, cv2.bitwise_not(rules)), max(4, int((dpi / 100) ** 2 * 3)))
     glyph_h = dpi * 9.0 / 72.0  # the tallest table type the reports use (9 pt); refined below
+    text_ink = _drop_rule_remnants(text_ink, glyph_h)
     grids = []
     for k, part in enumerate(parts):
         grid = _read_part(part, img, text_ink, rules, glyph_h, to_px,
@@ -264,10 +288,12 @@ def _read_part(part, img: PageImage, text_ink: np.ndarray, rules: np.ndarray, gl
             lines.append((x0 + int(cols[0]), y0 + a, x0 + int(cols[-1]) + 1, y0 + b))
         cells[root] = _Cell(r0, c0, (x0, y0, x1, y1), lines)
 
-    pad = max(2, int(img.dpi * 0.03))
     crops, owners = [], []
     for root, cell in cells.items():
         for lx0, ly0, lx1, ly1 in cell.lines:
+            # Paper around the line in proportion to its height: a lone '0' with much paper around it
+            # reads as 'o' or nothing (as in ocr.scan_words).
+            pad = max(1, round(LINE_PAD * (ly1 - ly0)))
             crop = img.gray[max(0, ly0 - pad):ly1 + pad, max(0, lx0 - pad):lx1 + pad].copy()
             # The rules' pixels near the crop edge are painted white, so no stroke of a rule is read as '1';
             # the rest stays as scanned (a decimal point is smaller than the specks the line finder ignores).
