@@ -82,7 +82,7 @@ def _tesseract_lines(crops) -> list[tuple[str, float, str, float]]:
         return {i: ("".join(t for t, _ in ws), min(c for _, c in ws)) for i, ws in words.items()}
 
     free = run("chi_sim", [])
-    digits = run("eng", ["-c", "tessedit_char_whitelist=0123456789.,"])
+    digits = run("eng", ["-c", "tessedit_char_whitelist=0123456789.,-"])
     return [(*free.get(i, ("", 0.0)), *digits.get(i, ("", 0.0))) for i in range(len(crops))]
 
 
