@@ -263,8 +263,9 @@ def _load_chunk(con: duckdb.DuckDBPyConnection, chunk: list[tuple[str, str]], ta
     table = table.set_column(table.schema.get_field_index("source_file"), "source_file",
                              pa.array([rel_of[s] for s in table.column("sha256").to_pylist()], pa.string()))
     is_report = [k == "report" for k in table.column("kind").to_pylist()]
-    reports = table if all(is_report) else table.filter(pa.array(is_report))  # a filter copies the nested facts
-    if not all(is_report):
+    reports = table
+    if not all(is_report):  # a filter copies the nested facts: only when there is something to leave out
+        reports = table.filter(pa.array(is_report))
         for row in table.filter(pa.array([not r for r in is_report])).select(
                 ["source_file", "sha256", "stage", "reason", "detail"]).to_pylist():
             quarantine_document(con, Quarantined(**row))

@@ -28,6 +28,7 @@ from pipelines.lib.model import DocumentRejected
 from pipelines.lib.read.extract import Extracted
 from pipelines.lib.read.extract.pdf_text_layout import text_layout_grids
 from pipelines.lib.read.grid import Grid, GridCell
+from pipelines.lib.read.union_find import UnionFind
 
 MAX_PAGES = 200  # an annual report has a handful of pages; more is a compilation or a hostile file
 MAX_DRAWINGS_PER_PAGE = 20_000  # path items; beyond this a page is vector art (maps, charts), not a ruled table
@@ -161,28 +162,12 @@ def _hashable(color):
     return tuple(color) if isinstance(color, list) else color
 
 
-class _UnionFind:
-    def __init__(self, n: int):
-        self.parent = list(range(n))
-
-    def find(self, a: int) -> int:
-        while self.parent[a] != a:
-            self.parent[a] = self.parent[self.parent[a]]
-            a = self.parent[a]
-        return a
-
-    def union(self, a: int, b: int) -> None:
-        ra, rb = self.find(a), self.find(b)
-        if ra != rb:
-            self.parent[max(ra, rb)] = min(ra, rb)
-
-
 def _table_parts(hs: list, vs: list, page_no: int) -> list[_Part]:
     """Connected networks of ruling lines with at least two lines each way: one per ruled table."""
     if not hs or not vs or len(hs) * len(vs) > MAX_SEGMENT_PAIRS:
         return []
     n_h = len(hs)
-    uf = _UnionFind(n_h + len(vs))
+    uf = UnionFind(n_h + len(vs))
     for i, (y, hx0, hx1) in enumerate(hs):
         for j, (x, vy0, vy1) in enumerate(vs):
             if hx0 - SNAP <= x <= hx1 + SNAP and vy0 - SNAP <= y <= vy1 + SNAP:
@@ -286,7 +271,7 @@ def _build_grid(part: _Part, origin: str) -> Grid | None:
     if n_r < 1 or n_c < 1 or n_r * n_c > MAX_SLOTS:
         return None
     v_at, h_at = _lines_at(part.vsegs, xs), _lines_at(part.hsegs, ys)
-    uf = _UnionFind(n_r * n_c)
+    uf = UnionFind(n_r * n_c)
     for r in range(n_r):
         for c in range(n_c):
             # No ruling line between two slots: they are one merged cell.
@@ -333,7 +318,7 @@ def _build_grid(part: _Part, origin: str) -> Grid | None:
     return Grid(rows, pages, origin)
 
 
-def _join_across_seams(part: _Part, ys: list[float], n_r: int, n_c: int, uf: _UnionFind,
+def _join_across_seams(part: _Part, ys: list[float], n_r: int, n_c: int, uf: UnionFind,
                        members: dict[int, list[int]], texts: dict[int, str]) -> None:
     """Join a merged label cell that a page break cut in two ('（四）无' / '法提供', or an empty
     continuation of '三、本年度办理结果'), never two rows of numbers."""

@@ -23,6 +23,7 @@ import numpy as np
 from pipelines.lib.read.extract import pdf as pdf_geometry
 from pipelines.lib.read.grid import Grid, GridCell
 from pipelines.lib.read.ocr.engine import recognize_lines
+from pipelines.lib.read.union_find import UnionFind
 
 MAX_TILT_DEG = 3.0
 FRAME = 0.04  # share of a page image's width and height at each edge left out of the tilt estimate
@@ -259,7 +260,7 @@ def _read_part(part, img: PageImage, text_ink: np.ndarray, rules: np.ndarray, gl
     if n_r < 1 or n_c < 1 or n_r * n_c > g.MAX_SLOTS:
         return None
     v_at, h_at = g._lines_at(part.vsegs, xs), g._lines_at(part.hsegs, ys)
-    uf = g._UnionFind(n_r * n_c)
+    uf = UnionFind(n_r * n_c)
     for r in range(n_r):
         for c in range(n_c):
             if c + 1 < n_c and g._coverage(v_at[c + 1], ys[r], ys[r + 1]) < 0.5:

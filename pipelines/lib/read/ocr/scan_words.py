@@ -26,6 +26,7 @@ import numpy as np
 
 from pipelines.lib.read.ocr.engine import recognize_lines
 from pipelines.lib.read.ocr.scan_table import PageImage, _clean_ink, binarize, cell_reading
+from pipelines.lib.read.union_find import UnionFind
 
 _CJK_RE = re.compile(r"[\u3400-\u9fff]")
 WORD_GAP = 0.8  # of the taller piece's height: characters of a word are closer, cells of a table further apart
@@ -52,24 +53,10 @@ class OcrWord:
     conf: float
 
 
-class _UnionFind:
-    def __init__(self, n: int):
-        self.parent = list(range(n))
-
-    def find(self, a: int) -> int:
-        while self.parent[a] != a:
-            self.parent[a] = self.parent[self.parent[a]]
-            a = self.parent[a]
-        return a
-
-    def union(self, a: int, b: int) -> None:
-        self.parent[self.find(a)] = self.find(b)
-
-
 def _groups(boxes: np.ndarray, join) -> list[list[int]]:
     """Indices of boxes (x0, y0, x1, y1) grouped by ``join(a, b)``, tried for boxes whose x ranges come close."""
     n = len(boxes)
-    uf = _UnionFind(n)
+    uf = UnionFind(n)
     order = np.argsort(boxes[:, 0], kind="stable")
     heights = boxes[:, 3] - boxes[:, 1]
     reach = max(WORD_GAP, MARK_GAP) * float(heights.max(initial=1))
@@ -117,7 +104,7 @@ def _stacked_glyphs(boxes: np.ndarray, glyph: float) -> list[list[int]]:
     character's square (no taller than ``SQUARE`` times its width, nor than ``glyph``): the last stroke of
     one 三 and the first of the 三 below are close, but together with the rest of either they are not a character."""
     n = len(boxes)
-    uf = _UnionFind(n)
+    uf = UnionFind(n)
     whole = boxes.copy()
     pairs = []
     order = np.argsort(boxes[:, 1], kind="stable")
