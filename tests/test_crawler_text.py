@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from pipelines.lib.codes import load_codes
 from pipelines.lib.model import DocumentRejected, ParsedReport, Quarantined
 from pipelines.lib.read.extract import crawler_text
 from pipelines.lib.read.extract.crawler_text import enumerate_splits, read_crawler_text
@@ -288,15 +289,22 @@ def _build(text: str) -> ParsedReport:
     return build_report(read_crawler_text(text), source_file="crafted.txt", sha256="", fmt="txt")
 
 
-def test_two_valid_readings_are_ambiguous() -> None:
+def test_two_valid_readings_are_ambiguous_and_only_the_agreed_cells_load() -> None:
     # '110000011' reads 11/0/0/0/0/0/11 or 1/10/0/0/0/0/11: both satisfy R3, and R1/R2 hold for both
-    # when every row that carries it is equally ambiguous.
+    # when every row that carries it is equally ambiguous. The rows load in the cells both readings agree
+    # on (the four zeros and the 总计 11); 自然人 and 商业企业 are listed, not guessed.
     text = _crafted({0: "110000011", 2: "110000011", 23: "110000011"})
-    with pytest.raises(DocumentRejected) as e:
-        read_crawler_text(text)
-    assert e.value.reason == "ambiguous_cells"
-    assert "本年新收" in e.value.detail
-    assert "11/0/0/0/0/0/11" in e.value.detail and "1/10/0/0/0/0/11" in e.value.detail
+    r = _build(text)
+    listed = {u.row_code: u for u in r.unresolved if u.table == "T3"}
+    assert set(listed) == {"received_new", "granted", "processed_total"}
+    for u in listed.values():
+        assert u.reason == "ambiguous_cells"
+        assert set(u.readings) == {"11/0/0/0/0/0/11", "1/10/0/0/0/0/11"}
+        assert u.columns == ["natural_person", "commercial_enterprise"]
+    cells = {(f.row_code, f.col_code): f.value for f in r.facts if f.table == "T3"}
+    for row in listed:
+        assert cells[(row, "total")] == 11 and cells[(row, "other_org")] == 0
+        assert (row, "natural_person") not in cells and (row, "commercial_enterprise") not in cells
 
 
 def test_spaces_break_the_tie_across_rows() -> None:
@@ -339,14 +347,18 @@ def test_module_documents_its_fallback() -> None:
     assert "fewest" in (crawler_text.__doc__ or "")
 
 
-def test_fallback_refuses_a_tie() -> None:
+def test_fallback_does_not_pick_between_tied_readings() -> None:
     # '11000012' has no split satisfying R3; 11/0/0/0/0/1/2 and 1/1/0/0/0/0/12 each break three R1
-    # checks (the rest of the table is zero), so neither is picked.
-    with pytest.raises(DocumentRejected) as e:
-        read_crawler_text(_crafted({0: "11000012"}))
-    assert e.value.reason == "ambiguous_cells"
-    assert "11/0/0/0/0/1/2" in e.value.detail and "1/1/0/0/0/0/12" in e.value.detail
-    assert "fewest" in e.value.detail
+    # checks (the rest of the table is zero), so neither is picked: the row loads only in the cells both
+    # give alike, the rest is listed with both readings.
+    r = _build(_crafted({0: "11000012"}))
+    (u,) = [u for u in r.unresolved if u.table == "T3"]
+    assert u.row_code == "received_new" and u.reason == "ambiguous_cells"
+    assert set(u.readings) >= {"11/0/0/0/0/1/2", "1/1/0/0/0/0/12"}
+    cells = {f.col_code: f.value for f in r.facts if f.table == "T3" and f.row_code == "received_new"}
+    assert set(cells) == set(load_codes().requester_types) - set(u.columns)
+    assert {"natural_person", "total"} <= set(u.columns)
+    assert any("satisfies R3" in w for w in r.warnings)
 
 
 def test_unresolved_rows_and_inference_reach_the_warehouse(tmp_path: Path) -> None:

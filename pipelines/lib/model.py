@@ -60,6 +60,9 @@ class UnresolvedRow:
     reason: str  # ambiguous_cells / cells_missing
     detail: str  # a sentence a person understands
     readings: list[str] = field(default_factory=list)  # candidate readings, e.g. '15/6/21'
+    # The row's cells not loaded (column codes); empty: the whole row. The cells every reading agrees on
+    # (e.g. 总计 of a row whose requester columns are in doubt) load; only these are in doubt.
+    columns: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -84,7 +87,7 @@ class ParsedReport:
         out["warnings"] = list(self.warnings)
         out["identity_signals"] = list(self.identity_signals)
         out["facts"] = [{name: getattr(f, name) for name in _FACT_FIELDS} for f in self.facts]
-        out["unresolved"] = [{name: getattr(u, name) for name in _UNRESOLVED_FIELDS} | {"readings": list(u.readings)}
+        out["unresolved"] = [{name: getattr(u, name) for name in _UNRESOLVED_FIELDS} | {"readings": list(u.readings), "columns": list(u.columns)}
                              for u in self.unresolved]
         return out
 

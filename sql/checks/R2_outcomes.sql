@@ -1,8 +1,16 @@
 -- R2: （七）总计 = sum of the outcome rows (（一）…（六）; （六） is other_total, printed or derived), per requester column.
+-- Not assessable where an input cell is in unresolved_cells (printed, not read with certainty): a missing
+-- cell would read as a failure of the report's arithmetic.
 SELECT f.report_id, 'R2_outcomes' AS rule_id, f.col_code AS scope,
        sum(CASE WHEN f.row_code = 'processed_total' THEN f.value ELSE 0 END) AS expected,
        sum(CASE WHEN f.row_code IN (SELECT row_code FROM outcome_groups) THEN f.value ELSE 0 END) AS observed,
-       coalesce(bool_or(f.row_code = 'processed_total' AND NOT f.blank), false) AS assessable
+       coalesce(bool_or(f.row_code = 'processed_total' AND NOT f.blank), false)
+           AND NOT EXISTS (SELECT 1 FROM unresolved_cells u
+                           WHERE u.report_id = f.report_id AND u.table_no = 'T3' AND u.col_code = f.col_code
+                             AND (u.row_code = 'processed_total'
+                                  OR u.row_code IN (SELECT row_code FROM outcome_groups)
+                                  OR u.row_code IN ('other_no_correction', 'other_unpaid_fee', 'other_other')))
+           AS assessable
 FROM facts f
 WHERE f.table_no = 'T3'
 GROUP BY f.report_id, f.col_code

@@ -19,3 +19,8 @@ CREATE TABLE IF NOT EXISTS unresolved_rows (
     PRIMARY KEY (report_id, table_no, row_code)
 );
 COMMENT ON TABLE unresolved_rows IS 'Printed table rows whose numbers could not be read with certainty; kept out of facts, not guessed. reason ambiguous_cells: several readings fit (readings lists them); cells_missing: fewer numbers than columns; ocr_uncertain: a scanned table-二 cell the OCR recogniser doubted (no sum can check it).';
+
+-- A row may be read in part: the cells every candidate reading agrees on load (e.g. the 总计 of a table-三
+-- row whose requester columns are in doubt); the others are listed here. NULL: the whole row is unread.
+ALTER TABLE unresolved_rows ADD COLUMN IF NOT EXISTS unresolved_columns VARCHAR[];
+COMMENT ON COLUMN unresolved_rows.unresolved_columns IS 'The row''s cells not loaded (column codes, e.g. [natural_person, commercial_enterprise]) when the row was read in part: the cells every reading agrees on are in facts. NULL: no cell of the row is loaded.';

@@ -2,14 +2,11 @@
 -- _resolution_targets(report_id): run inside the load transaction of those reports (so a re-parsed
 -- document gets its person's readings back before anyone sees it) and after each `gongkai resolve`.
 -- A person's cell replaces the parser's (inferred_how = 'human'); a row whose every cell a person read
--- leaves unresolved_rows, since the warehouse now holds it.
+-- leaves unresolved_rows, since the warehouse now holds it (a row read in part: every cell in doubt).
 
 CREATE OR REPLACE TEMP TABLE _applied_resolutions AS
 SELECT h.report_id, h.source_file, c.table_no, rc.item, c.row_code, c.col_code, c.value, c.printed, c.blank,
-       c.unit_factor, rc.col_label, coalesce(old.row_label, u.row_label, l.label_zh) AS row_label, old.page,
-       count(*) OVER (PARTITION BY h.report_id, c.table_no, c.row_code) AS cells_read,
-       (SELECT count(*) FROM row_columns w
-        WHERE w.table_no = c.table_no AND w.template = h.template AND w.row_code = c.row_code) AS row_cells
+       c.unit_factor, rc.col_label, coalesce(old.row_label, u.row_label, l.label_zh) AS row_label, old.page
 FROM cell_resolutions c
 JOIN report_history h ON h.sha256 = c.sha256
 JOIN _resolution_targets t ON t.report_id = h.report_id
@@ -40,8 +37,15 @@ FROM (SELECT report_id, col_code, sum(value) AS value, bool_and(blank) AS blank
 WHERE f.report_id = s.report_id AND f.table_no = 'T3' AND f.row_code = 'other_total' AND f.col_code = s.col_code
   AND f.derived;
 
-DELETE FROM unresolved_rows u USING (SELECT DISTINCT report_id, table_no, row_code FROM _applied_resolutions
-                                     WHERE cells_read = row_cells) a
-WHERE u.report_id = a.report_id AND u.table_no = a.table_no AND u.row_code = a.row_code;
+-- A row leaves unresolved_rows once a person has read every cell of it that was in doubt (all of them, or
+-- the columns in doubt of a row read in part).
+DELETE FROM unresolved_rows u
+WHERE EXISTS (SELECT 1 FROM _applied_resolutions a
+              WHERE a.report_id = u.report_id AND a.table_no = u.table_no AND a.row_code = u.row_code)
+  AND NOT EXISTS (SELECT 1 FROM unresolved_cells c
+                  WHERE c.report_id = u.report_id AND c.table_no = u.table_no AND c.row_code = u.row_code
+                    AND NOT EXISTS (SELECT 1 FROM _applied_resolutions a
+                                    WHERE a.report_id = c.report_id AND a.table_no = c.table_no
+                                      AND a.row_code = c.row_code AND a.col_code = c.col_code));
 
 DROP TABLE _applied_resolutions;

@@ -5,13 +5,19 @@
 COMMENT ON TABLE row_columns IS 'The cells of every table row per template, in printed column order (position from 1), from codes.yaml: how an unresolved row''s readings (69/3/665) and a person''s reading given to `gongkai resolve` are cut into cells.';
 COMMENT ON COLUMN row_columns.position IS 'Printed column order of the cell within its row, from 1.';
 
+CREATE OR REPLACE VIEW unresolved_cells AS
+SELECT u.report_id, u.table_no, u.row_code, w.col_code, u.reason
+FROM unresolved_rows u
+JOIN report_history h USING (report_id)
+JOIN row_columns w ON w.table_no = u.table_no AND w.template = h.template AND w.row_code = u.row_code
+WHERE u.unresolved_columns IS NULL OR list_contains(u.unresolved_columns, w.col_code);
+COMMENT ON VIEW unresolved_cells IS 'One row per cell not loaded because its printed row could not be read with certainty (unresolved_rows, a whole row or the columns in doubt of a row read in part). The arithmetic rules are not assessable where an input cell is here.';
+
 CREATE OR REPLACE VIEW document_recall AS
 WITH unresolved AS (
-    SELECT u.report_id, count(*) AS unresolved_rows, sum(w.cells) AS unresolved_cells
+    SELECT u.report_id, count(*) AS unresolved_rows, any_value(c.cells) AS unresolved_cells
     FROM unresolved_rows u
-    JOIN report_history h USING (report_id)
-    LEFT JOIN (SELECT table_no, template, row_code, count(*) AS cells FROM row_columns GROUP BY ALL) w
-           ON w.table_no = u.table_no AND w.template = h.template AND w.row_code = u.row_code
+    LEFT JOIN (SELECT report_id, count(*) AS cells FROM unresolved_cells GROUP BY report_id) c USING (report_id)
     GROUP BY u.report_id
 ), loaded_cells AS (
     SELECT report_id, count(*) FILTER (WHERE NOT derived) AS cells_loaded,

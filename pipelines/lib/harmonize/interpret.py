@@ -254,8 +254,11 @@ def derive_other_total(facts: list[Fact]) -> list[Fact]:
     if not subs or any(f.table == "T3" and f.row_code == "other_total" for f in facts):
         return []
     out = []
+    printed_rows = {f.row_code for f in subs}
     for col in load_codes().requester_types:
         parts = [f for f in subs if f.col_code == col]
+        if len(parts) < len(printed_rows):
+            continue  # a sub-row's cell in this column was not read (a row read in part): no sum of some
         out.append(Fact(table="T3", row_code="other_total", col_code=col, value=sum(f.value for f in parts),
                         printed=None, blank=all(f.blank for f in parts), row_label="（六）其他处理",
                         col_label=load_codes().requester_types[col], derived=True))

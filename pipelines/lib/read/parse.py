@@ -35,7 +35,7 @@ from pipelines.lib.read.grid import strip_remark_columns
 from pipelines.lib.read.ocr.image_tables import document_folder
 
 DEFAULT_MAX_BYTES = 50 * 1024 * 1024
-PARSER_VERSION = "4"  # bump to re-parse documents whose sha256 was already processed
+PARSER_VERSION = "5"  # bump to re-parse documents whose sha256 was already processed
 
 
 def sha256_file(path: Path) -> str:
@@ -261,14 +261,16 @@ def build_report(ext: Extracted, *, source_file: str, sha256: str, fmt: str) -> 
         warnings.append(f"table 三: rows not found: {', '.join(missing)}")
     facts = t2.facts + t3.facts + t4.facts
     # A row the reader could not settle is listed, never loaded (a reader may keep a placeholder reading
-    # of it in its grid, e.g. table 四's one row of fifteen cells).
-    unsettled = {(u.table, u.row_code) for u in ext.unresolved}
-    facts = [f for f in facts if (f.table, f.row_code) not in unsettled]
+    # of it in its grid, e.g. table 四's one row of fifteen cells); of a row read in part, only the cells
+    # in doubt are left out.
+    whole = {(u.table, u.row_code) for u in ext.unresolved if not u.columns}
+    in_part = {(u.table, u.row_code, c) for u in ext.unresolved for c in u.columns}
+    facts = [f for f in facts if (f.table, f.row_code) not in whole and (f.table, f.row_code, f.col_code) not in in_part]
     unresolved = list(ext.unresolved) + t2.unresolved
     if any(f.confidence is not None for f in facts):  # read by OCR: the sums check (and may correct) it
         fixed = ocr_repair(facts)
         facts, warnings, unresolved = fixed.facts, warnings + fixed.warnings, unresolved + fixed.unresolved
-    if not any(t == "T3" and r.startswith("other_") for t, r in unsettled):
+    if not any(t == "T3" and r.startswith("other_") for t, r in whole):
         facts += derive_other_total(facts)  # not from some of its sub-rows
     if ext.inferred_how or ext.row_inference:
         for f in facts:

@@ -41,6 +41,7 @@ FACT_TYPE = pa.struct([
 UNRESOLVED_TYPE = pa.struct([
     ("table", pa.string()), ("row_code", pa.string()), ("row_label", pa.string()), ("printed", pa.string()),
     ("reason", pa.string()), ("detail", pa.string()), ("readings", pa.list_(pa.string())),
+    ("columns", pa.list_(pa.string())),
 ])
 SCHEMA = pa.schema([
     ("sha256", pa.string()), ("parser_version", pa.string()), ("kind", pa.string()),

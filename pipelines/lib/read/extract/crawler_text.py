@@ -25,6 +25,7 @@ in the warehouse's ``unresolved_rows``, while the rest of the report loads.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import math
 import re
@@ -129,6 +130,102 @@ def enumerate_splits(run: str, kinds: Sequence[str]) -> list[tuple[str, ...]]:
         if found:
             return found
     return []
+
+
+def checked_splits(run: str, blocks: Sequence[int], limit: int = MAX_SPLITS) -> list[tuple[str, ...]]:
+    """Every reading of ``run`` as consecutive blocks of counts, each block's last cell the sum of the
+    others, when any cell may be blank (a document that leaves its zeros blank).
+
+    Unlike ``enumerate_splits`` no cell is assumed printed: a blank may stand anywhere, so a row printing
+    ``1212`` reads as 12/…/12 with the 12 under any one of the requester columns. The block sums are
+    applied while cutting, which keeps the readings few enough to list. Raises TooManyReadings past
+    ``limit``.
+    """
+    groups = run.split()
+    slots: list[tuple[int, bool]] = []  # (block, is the block's total)
+    for b, size in enumerate(blocks):
+        slots += [(b, False)] * (size - 1) + [(b, True)]
+    n = len(slots)
+
+    @functools.cache
+    def rec(gi: int, pos: int, slot: int, block_sum: int) -> tuple[tuple[str, ...], ...]:
+        if slot == n:
+            return ((),) if gi == len(groups) else ()
+        _, is_total = slots[slot]
+        out: list[tuple[str, ...]] = []
+        if is_total:
+            if block_sum == 0:
+                out += [("",) + rest for rest in rec(gi, pos, slot + 1, 0)]
+            if gi < len(groups):
+                cell = str(block_sum)
+                group = groups[gi]
+                if group.startswith(cell, pos):
+                    end = pos + len(cell)
+                    nxt = (gi + 1, 0) if end == len(group) else (gi, end)
+                    out += [(cell,) + rest for rest in rec(*nxt, slot + 1, 0)]
+        else:
+            out += [("",) + rest for rest in rec(gi, pos, slot + 1, block_sum)]
+            if gi < len(groups):
+                group = groups[gi]
+                for end in range(pos + 1, len(group) + 1):
+                    cell = group[pos:end]
+                    if not _cell_ok(cell, "count"):
+                        break  # a leading zero: every longer cell has it too
+                    nxt = (gi + 1, 0) if end == len(group) else (gi, end)
+                    out += [(cell,) + rest for rest in rec(*nxt, slot + 1, block_sum + int(cell))]
+        if len(out) > limit:
+            raise TooManyReadings(f"{run!r} has over {limit} readings that keep the sums")
+        return tuple(out)
+
+    try:
+        return list(rec(0, 0, 0, 0))
+    finally:
+        rec.cache_clear()
+
+
+def any_blank_splits(run: str, kinds: Sequence[str], limit: int = MAX_SPLITS) -> list[tuple[str, ...]]:
+    """Every reading of ``run`` as ``len(kinds)`` cells when any cell may be blank (no sum to check)."""
+    groups = run.split()
+    n = len(kinds)
+    out: list[tuple[str, ...]] = []
+
+    def rec(gi: int, pos: int, col: int, acc: tuple[str, ...]) -> None:
+        if col == n:
+            if gi == len(groups):
+                out.append(acc)
+                if len(out) > limit:
+                    raise TooManyReadings(f"{run!r} has over {limit} ways to cut it into {n} cells")
+            return
+        rec(gi, pos, col + 1, acc + ("",))
+        if gi < len(groups):
+            group = groups[gi]
+            for end in range(pos + 1, len(group) + 1):
+                cell = group[pos:end]
+                if _cell_ok(cell, kinds[col]):
+                    nxt = (gi + 1, 0) if end == len(group) else (gi, end)
+                    rec(*nxt, col + 1, acc + (cell,))
+
+    rec(0, 0, 0, ())
+    return out
+
+
+def agreed_cells(readings: Sequence[Sequence[str]]) -> list[str | None]:
+    """Per cell: its text where every reading gives it the same value (the text when they all print it
+    alike, else the value), None where the readings disagree."""
+    out: list[str | None] = []
+    for cells in zip(*readings, strict=True):
+        values = {_val(c) for c in cells}
+        if len(values) > 1:
+            out.append(None)
+        elif len(set(cells)) == 1:
+            out.append(cells[0])
+        else:
+            out.append(_num(values.pop()))
+    return out
+
+
+def _num(value: float) -> str:
+    return str(int(value)) if value == int(value) else repr(value)
 
 
 def _val(cell: str) -> float:
@@ -259,24 +356,32 @@ def _values(reading: Sequence[str]) -> tuple[float, ...]:
     return tuple(_val(c) for c in reading)
 
 
-# Without these two rows table 三 is not read at all (build_report refuses it): their ambiguity refuses the document.
-_T3_KEY_ROWS = ("received_new", "processed_total")
 MAX_READINGS_LISTED = 200  # candidate readings kept on one unresolved row
 
 
-def _unresolved_t3(row: _Row, readings: list[tuple[str, ...]], why: str) -> UnresolvedRow:
+def _unresolved_t3(row: _Row, readings: list[tuple[str, ...]], why: str) -> tuple[UnresolvedRow, tuple[str, ...]]:
+    """The row listed as unresolved, and its grid placeholder: the cells every reading agrees on (e.g. the
+    总计 of '220000022', 2/20/…/22 or 22/0/…/22) are read, "" stands for the others."""
     shown = [_show(r) for r in sorted(set(readings))]
-    return UnresolvedRow(
+    agreed = agreed_cells(readings)
+    doubt = [i for i, c in enumerate(agreed) if c is None]
+    partial = len(doubt) < T3_WIDTH
+    codes, labels = list(load_codes().requester_types), list(load_codes().requester_types.values())
+    what = (f"the cells they agree on are loaded, {', '.join(labels[i] for i in doubt)} not" if partial else
+            "so the row is not loaded")
+    row_listed = UnresolvedRow(
         "T3", row.spec.code, row.label, row.run, "ambiguous_cells",
         f"Table 三 row {row.label!r} prints the digits {row.run!r} with no separators; {len(shown)} readings "
-        f"{why} ({' or '.join(shown[:6])}{' …' if len(shown) > 6 else ''}), so the row is not loaded; the "
-        "rows the arithmetic does settle are.", shown[:MAX_READINGS_LISTED])
+        f"{why} ({' or '.join(shown[:6])}{' …' if len(shown) > 6 else ''}); {what}; the rows the arithmetic "
+        "does settle are read.", shown[:MAX_READINGS_LISTED], [codes[i] for i in doubt] if partial else [])
+    return row_listed, tuple(c if c is not None else "" for c in agreed)
 
 
 def _solve_t3(rows: list[_Row], template_rows: list[str], warnings: list[str],
-              unresolved: list[UnresolvedRow]) -> list[tuple[str, ...] | None]:
-    """Each row's reading, or None for a row whose readings the table's arithmetic does not settle (added to
-    ``unresolved``: several readings keep every check, and they differ in this row)."""
+              unresolved: list[UnresolvedRow]) -> list[tuple[str, ...]]:
+    """Each row's reading; a row whose readings the table's arithmetic does not settle (several readings
+    keep every check, and they differ in this row) is added to ``unresolved`` and its reading holds only
+    the cells the readings agree on ("" for the others, not loaded)."""
     kinds = ["count"] * T3_WIDTH
     for row in rows:
         try:
@@ -295,21 +400,17 @@ def _solve_t3(rows: list[_Row], template_rows: list[str], warnings: list[str],
     n_comb = 1
     for i in free:
         n_comb *= len(rows[i].readings)
-    # Partial readings (some rows unresolved) only where the table prints every cell (no row needs a blank)
-    # and every row has a reading that keeps R3. The readings assume blank cells only where the digits run
-    # short; in a table that leaves cells blank that assumption fails unseen (a blank may sit anywhere, and
-    # table 二 has no sum to catch it), so such a table is read whole, as before, or refused.
-    partial_ok = not any(r.r3_failed or any("" in reading for reading in r.readings) for r in rows)
+    # Partial readings (some rows unresolved) only where the table prints every cell (no row needs a blank).
+    # The readings assume blank cells only where the digits run short; in a table that leaves cells blank
+    # that assumption fails unseen (a table with no zero printed is read by _solve_t3_blank instead).
+    partial_ok = not any("" in reading for r in rows for reading in r.readings)
     if n_comb > MAX_COMBINATIONS:
-        # Too many to prove: each row with more than one reading that keeps R3 stays unresolved, unless it
-        # is one the table cannot do without.
-        if not partial_ok or any(rows[i].spec.code in _T3_KEY_ROWS for i in free):
+        # Too many to prove: each row is read only in the cells its own readings agree on.
+        if not partial_ok:
             raise DocumentRejected("parse", "ambiguous_cells", _ambiguity_text(rows, free, None, n_comb, 0))
-        for i in free:
-            unresolved.append(_unresolved_t3(rows[i], rows[i].readings,
-                                             f"keep R3 (总计 = sum of the requester columns), and with the other "
-                                             f"ambiguous rows {n_comb} combinations are too many to check R1/R2"))
-        return [None if i in free else r.readings[0] for i, r in enumerate(rows)]
+        return _row_local(rows, template_rows, warnings, unresolved,
+                          f"keep R3 (总计 = sum of the requester columns), and with the other ambiguous rows "
+                          f"{n_comb} combinations are too many to check R1/R2")
     best: list[tuple[tuple[tuple[str, ...], ...], list[str]]] = []
     best_n = None
     base = [r.readings[0] for r in rows]
@@ -328,16 +429,24 @@ def _solve_t3(rows: list[_Row], template_rows: list[str], warnings: list[str],
         # Several readings keep every check: the rows they agree on are read, the others stay unresolved
         # (not guessed). When no reading keeps every check, or the table's key rows differ, it is refused.
         unsettled = {i for i in free if len({_values(c[i]) for c, _ in best}) > 1}
-        if best_n or not partial_ok or any(rows[i].spec.code in _T3_KEY_ROWS for i in unsettled):
+        if not partial_ok:
             raise DocumentRejected("parse", "ambiguous_cells", _ambiguity_text(rows, free, best, n_comb, best_n or 0))
-        for i in sorted(unsettled):
-            unresolved.append(_unresolved_t3(rows[i], [c[i] for c, _ in best],
-                                             "keep the table's arithmetic (R3 in the row, R1/R2 across rows)"))
+        if best_n or any(r.r3_failed for r in rows):
+            # No reading keeps every check: the report's own arithmetic is off somewhere, so R1/R2 cannot
+            # choose; each row is read by its own sum only.
+            return _row_local(rows, template_rows, warnings, unresolved,
+                              "keep R3 (总计 = sum of the requester columns); the table breaks R1/R2 under every "
+                              "reading, so they cannot choose")
+    placeholders = {}
+    for i in sorted(unsettled):
+        listed, placeholders[i] = _unresolved_t3(rows[i], [c[i] for c, _ in best],
+                                                 "keep the table's arithmetic (R3 in the row, R1/R2 across rows)")
+        unresolved.append(listed)
     combo, failed = best[0]
-    out: list[tuple[str, ...] | None] = []
+    out: list[tuple[str, ...]] = []
     for i, row in enumerate(rows):
         if i in unsettled:
-            out.append(None)
+            out.append(placeholders[i])
             continue
         texts = {c[i] for c, _ in best}
         if len(texts) > 1:
@@ -357,6 +466,114 @@ def _solve_t3(rows: list[_Row], template_rows: list[str], warnings: list[str],
     return out
 
 
+def leaves_zeros_blank(runs: Sequence[str], width: int) -> bool:
+    """Whether a run-together table leaves its zero cells blank, from its rows' digits.
+
+    A row of zeros only ('0000000', '0 00000') can only be zero cells printed (a count has no leading
+    zero), so such a table prints its zeros and a blank is the exception (assumed only where the digits run
+    short). Without one, a row with fewer digits than cells says the zeros are left blank, and then a
+    blank may stand in any cell.
+    """
+    digits = [r.replace(" ", "") for r in runs]
+    if any(d and set(d) == {"0"} for d in digits):
+        return False
+    return any(len(d) < width for d in digits)
+
+
+def _doubt_detail(table: str, label: str, run: str, shown: list[str], doubt_labels: list[str], why: str) -> str:
+    sample = " or ".join(shown[:6]) + (" …" if len(shown) > 6 else "")
+    if doubt_labels:
+        part = (f"the cells every reading agrees on are loaded; {', '.join(doubt_labels)} "
+                f"{'is' if len(doubt_labels) == 1 else 'are'} not")
+    else:
+        part = "no cell of the row is certain, so the row is not loaded"
+    return (f"{table} row {label!r} prints the digits {run!r} with no separators and leaves its zeros blank; "
+            f"{len(shown) if shown else 'no'} readings {why}" + (f" ({sample})" if shown else "") + f": {part}.")
+
+
+def _totals_break(rows: list[_Row], agreed: list[list[str | None]], template_rows: list[str]) -> list[str]:
+    """The column checks R1/R2 on the 总计 column, where every total they need was read."""
+    totals = [a[T3_WIDTH - 1] for a in agreed]
+    failed = []
+    for name, plus, minus in _t3_checks(rows, template_rows):
+        if (all(totals[i] is not None for i in plus + minus)
+                and sum(_val(totals[i]) for i in plus) != sum(_val(totals[i]) for i in minus)):
+            failed.append(name)
+    return failed
+
+
+def _solve_t3_blank(rows: list[_Row], template_rows: list[str], warnings: list[str],
+                    unresolved: list[UnresolvedRow]) -> list[tuple[str, ...]]:
+    """Table 三 of a document that leaves zeros blank: per row, the readings that keep R3 with a blank
+    allowed in any cell; the cells they all agree on are read, the others listed in ``unresolved`` (the
+    grid keeps "" there as a placeholder; build_report does not load it). Usually the 总计 column is
+    certain and the requester columns are not: a number may stand under any of them.
+
+    R3 is trusted only while the totals it settles keep R1/R2 down the 总计 column: a row the report got
+    wrong can keep R3 by accident under a wrong cut, and then the totals stop adding up. In that case
+    only the rows that print no digit (every cell blank, whatever the arithmetic) are read.
+    """
+    codes = list(load_codes().requester_types)
+    labels = list(load_codes().requester_types.values())
+    readings_of: list[list[tuple[str, ...]]] = []
+    for row in rows:
+        try:
+            readings_of.append(checked_splits(row.run, [T3_WIDTH]))
+        except TooManyReadings:
+            readings_of.append([])
+    agreed_of = [agreed_cells(r) if r else [None] * T3_WIDTH for r in readings_of]
+    broken = _totals_break(rows, agreed_of, template_rows)
+    if broken:
+        warnings.append("table 三 (cells run together, zeros blank): the totals the rows' own sums settle break "
+                        + " and ".join(broken) + "; a row may keep R3 only by accident, so only the rows that "
+                        "print no digit are read")
+        agreed_of = [a if not row.run.strip() else [None] * T3_WIDTH for row, a in zip(rows, agreed_of, strict=True)]
+    out: list[tuple[str, ...]] = []
+    for row, readings, agreed in zip(rows, readings_of, agreed_of, strict=True):
+        out.append(tuple(c if c is not None else "" for c in agreed))
+        doubt = [i for i, c in enumerate(agreed) if c is None]
+        if not doubt:
+            continue
+        shown = sorted({_show(r) for r in readings})
+        why = ("keep R3 (总计 = sum of the requester columns) with a blank in any cell" if readings else
+               "keep R3 (总计 = sum of the requester columns): the report's own row breaks it, or the readings "
+               "are too many to list")
+        if broken:
+            why += f", but the table's totals break {' and '.join(broken)}"
+        partial = len(doubt) < T3_WIDTH
+        unresolved.append(UnresolvedRow(
+            "T3", row.spec.code, row.label, row.run, "ambiguous_cells",
+            _doubt_detail("Table 三", row.label, row.run, shown, [labels[i] for i in doubt] if partial else [], why),
+            shown[:MAX_READINGS_LISTED], [codes[i] for i in doubt] if partial else []))
+    return out
+
+
+def _row_local(rows: list[_Row], template_rows: list[str], warnings: list[str], unresolved: list[UnresolvedRow],
+               why: str) -> list[tuple[str, ...]]:
+    """Each row read in the cells its own readings (those keeping R3, or all of them when none does) agree
+    on; refused when the totals so read break R1/R2 down the 总计 column (a row may then keep R3 only by
+    accident)."""
+    agreed_of = [agreed_cells(r.readings) for r in rows]
+    broken = _totals_break(rows, agreed_of, template_rows)
+    if broken:
+        raise DocumentRejected("parse", "ambiguous_cells",
+                               "Table 三 cells run together, several readings fit and the totals they settle break "
+                               + " and ".join(broken) + ", so no row's reading can be trusted.")
+    out: list[tuple[str, ...]] = []
+    for row, agreed in zip(rows, agreed_of, strict=True):
+        if row.r3_failed:
+            warnings.append(f"table 三: no split of row {row.label!r} ({row.run!r}) satisfies R3 "
+                            "(总计 = sum of the requester columns); the row is read as printed where its "
+                            "readings agree")
+        if all(c is not None for c in agreed):
+            out.append(tuple(c for c in agreed if c is not None))
+            continue
+        listed, placeholder = _unresolved_t3(row, row.readings, why)
+        unresolved.append(listed)
+        out.append(placeholder)
+    return out
+
+
 def _ambiguity_text(rows: list[_Row], free: list[int], best, n_comb: int, n_failed: int) -> str:
     if best is None:
         parts = [f"{rows[i].label} '{rows[i].run}' ({len(rows[i].readings)} readings)" for i in free]
@@ -372,11 +589,12 @@ def _ambiguity_text(rows: list[_Row], free: list[int], best, n_comb: int, n_fail
     return f"Table 三 cells run together and {how}: " + "; ".join(parts) + "."
 
 
-def _table3(norm: str, warnings: list[str], unresolved: list[UnresolvedRow]) -> tuple[Grid | None, int, int]:
-    """(grid of table 三, start, end of its region in ``norm``)."""
+def _table3(norm: str, warnings: list[str],
+            unresolved: list[UnresolvedRow]) -> tuple[Grid | None, int, int, bool]:
+    """(grid of table 三, start, end of its region in ``norm``, whether the table leaves its zeros blank)."""
     m = _T3_ANCHOR_RE.search(norm)
     if m is None:
-        return None, -1, -1
+        return None, -1, -1, False
     start = m.start()
     # Table 三 ends at table 四's heading (after the 四、结转下年度 row's own '四、').
     cf = re.compile(_sp("结转下年度")).search(norm, start)
@@ -388,15 +606,20 @@ def _table3(norm: str, warnings: list[str], unresolved: list[UnresolvedRow]) -> 
     specs = _T3_HEAD + (_T3_OTHER_2021 if split_other else _T3_OTHER_2019) + _T3_TAIL
     rows = _cut_rows(region, specs, warnings)
     template_rows = load_codes().request_rows_for("2021" if split_other else "2019", split_other)
-    cells = _solve_t3(rows, template_rows, warnings, unresolved)
+    blank_zeros = leaves_zeros_blank([r.run for r in rows], T3_WIDTH)
+    if blank_zeros:
+        warnings.append("table 三: the cells run together and the zeros are left blank (no row prints its zeros, "
+                        "some print fewer digits than cells), so a blank may stand in any cell; only the cells "
+                        "every reading agrees on are read")
+        cells = _solve_t3_blank(rows, template_rows, warnings, unresolved)
+    else:
+        cells = _solve_t3(rows, template_rows, warnings, unresolved)
     header = ["申请人情况", *load_codes().requester_types.values()]
     grid_rows: list[list[str]] = [header]
     for row, reading in zip(rows, cells, strict=True):
-        if reading is None:
-            continue  # unresolved: listed, not loaded
         # [label, 7 values]; the （六） sub-rows also carry their merged group label ('3.其他').
         grid_rows.append([*([row.spec.group] if row.spec.group else []), row.label, *reading])
-    return Grid.from_texts(grid_rows, origin="crawler text table 3"), start, end
+    return Grid.from_texts(grid_rows, origin="crawler text table 3"), start, end, blank_zeros
 
 
 # ---------------------------------------------------------------- table 四
@@ -411,21 +634,28 @@ def _r4_failed(reading: Sequence[str]) -> list[str]:
     return out
 
 
-def _table4(norm: str, from_pos: int, warnings: list[str], unresolved: list[UnresolvedRow]) -> Grid | None:
+def _table4(norm: str, from_pos: int, warnings: list[str], unresolved: list[UnresolvedRow],
+            blank_zeros: bool = False) -> Grid | None:
     h = _T4_HEADING_RE.search(norm, from_pos)
     if h is None:
         return None
     s5 = _SECTION5_RE.search(norm, h.end())
     region = norm[h.end(): s5.start() if s5 else len(norm)]
     run = None
+    headers = 0
     for m in _T4_HEADER_RE.finditer(region):
+        headers += 1
         after = region[m.end():]
         if after.lstrip()[:1].isdigit():
             run = _DIGITS_RE.match(after.lstrip()).group(0).strip()
             break
+    if run is None and blank_zeros and headers:
+        run = ""  # zeros left blank and every cell zero: the row prints no digit
     if run is None:
         warnings.append("table 四: heading found but no run of numbers after its column headers")
         return None
+    if blank_zeros:
+        return _table4_blank(run, unresolved)
     try:
         readings = enumerate_splits(run, ["count"] * T4_WIDTH)
     except TooManyReadings as e:
@@ -459,10 +689,40 @@ def _table4(norm: str, from_pos: int, warnings: list[str], unresolved: list[Unre
     if best_n:
         warnings.append(f"table 四: no split of '{run}' satisfies R4 in every block; kept {_show(reading)}, "
                         "the unique reading with the fewest failures: " + "; ".join(_r4_failed(reading)))
+    return _t4_grid(reading)
+
+
+def _t4_grid(cells: Sequence[str]) -> Grid:
     results = list(load_codes().results.values())
     rows = [["行政复议", "行政诉讼"], ["", "", "", "", "", "未经复议直接起诉", "复议后起诉"],
-            results * 3, list(reading)]
+            results * 3, list(cells)]
     return Grid.from_texts(rows, origin="crawler text table 4")
+
+
+def _table4_blank(run: str, unresolved: list[UnresolvedRow]) -> Grid:
+    """Table 四 of a document that leaves zeros blank: the readings keeping R4 in every block, a blank
+    allowed in any cell; per proceeding, the cells they all agree on are read, the others listed."""
+    try:
+        readings = checked_splits(run, [5, 5, 5])
+    except TooManyReadings:
+        readings = []
+    agreed = agreed_cells(readings) if readings else [None] * T4_WIDTH
+    results = list(load_codes().results.items())
+    for b, (code, label) in enumerate(load_codes().proceedings.items()):
+        block = agreed[5 * b: 5 * b + 5]
+        doubt = [i for i, c in enumerate(block) if c is None]
+        if not doubt:
+            continue
+        shown = sorted({_show(r[5 * b: 5 * b + 5]) for r in readings})
+        why = ("keep R4 (总计 = 维持+纠正+其他+尚未审结) in every block with a blank in any cell" if readings else
+               "keep R4 (总计 = 维持+纠正+其他+尚未审结) in every block: the report breaks it, or the readings are "
+               "too many to list")
+        partial = len(doubt) < 5
+        unresolved.append(UnresolvedRow(
+            "T4", code, label, run, "ambiguous_cells",
+            _doubt_detail("Table 四", label, run, shown, [results[i][1] for i in doubt] if partial else [], why),
+            shown[:MAX_READINGS_LISTED], [results[i][0] for i in doubt] if partial else []))
+    return _t4_grid([c if c is not None else "" for c in agreed])
 
 
 # ---------------------------------------------------------------- table 二
@@ -497,8 +757,10 @@ class _Table2:
     by_narrative: list[str] = field(default_factory=list)  # row codes settled by the prose
 
 
-def _table2(norm: str, end: int, warnings: list[str], start: int = 0) -> _Table2 | None:
-    """Table 二 between ``start`` and ``end`` (end <= 0: to the end of the text)."""
+def _table2(norm: str, end: int, warnings: list[str], start: int = 0, blank_zeros: bool = False) -> _Table2 | None:
+    """Table 二 between ``start`` and ``end`` (end <= 0: to the end of the text). ``blank_zeros``: the
+    document leaves its zeros blank (seen in table 三), so a row may print no digit and a blank may stand
+    in any cell."""
     m = _T2_ANCHOR_RE.search(norm, start, end if end > 0 else len(norm))
     if m is None:
         return None
@@ -524,6 +786,9 @@ def _table2(norm: str, end: int, warnings: list[str], start: int = 0) -> _Table2
             pos = lm.end()
             label = re.sub(r"\s+", "", lm.group(0))
             vm = _T2_VALUE_RE.match(region, lm.end())
+            if vm is None and blank_zeros:
+                grid_rows.append([label, *([""] * len(item.columns))])  # every cell zero, left blank
+                continue
             if vm is None:
                 warnings.append(f"table 二: row {label!r} has no numbers; row skipped")
                 continue
@@ -533,7 +798,8 @@ def _table2(norm: str, end: int, warnings: list[str], start: int = 0) -> _Table2
             # a '.' can only sit inside an amount cell, which the cell patterns enforce.
             kinds = [_column_kind(c) for c in item.columns]
             try:
-                readings = enumerate_splits(run.replace("-", " -"), kinds)
+                split = any_blank_splits if blank_zeros else enumerate_splits
+                readings = split(run.replace("-", " -"), kinds)
             except TooManyReadings:
                 readings = []
             if len(readings) > 1:
@@ -548,6 +814,22 @@ def _table2(norm: str, end: int, warnings: list[str], start: int = 0) -> _Table2
                         f"only {_show(readings[idx])} agrees with, so that reading was taken")
                     readings = [readings[idx]]
                     by_narrative.append(code)
+            agreed = agreed_cells(readings) if len(readings) > 1 and blank_zeros else []
+            if agreed and any(c is not None for c in agreed):
+                # Zeros left blank: the cells every reading agrees on load, the others are listed.
+                codes, names = list(item.columns), list(item.columns.values())
+                doubt = [i for i, c in enumerate(agreed) if c is None]
+                shown = sorted({_show(r) for r in readings})
+                unresolved.append(UnresolvedRow(
+                    "T2", code, label, run + unit, "ambiguous_cells",
+                    _doubt_detail("Table 二", label, run, shown, [names[i] for i in doubt],
+                                  "fit and neither the table nor the report's text tells them apart"),
+                    shown[:MAX_READINGS_LISTED], [codes[i] for i in doubt]))
+                cells = [c if c is not None else "" for c in agreed]
+                if unit and cells[-1]:
+                    cells[-1] += unit
+                grid_rows.append([label, *cells])
+                continue
             if len(readings) != 1:
                 shown = " or ".join(_show(r) for r in readings[:6]) + (" …" if len(readings) > 6 else "")
                 unresolved.append(UnresolvedRow(
@@ -587,12 +869,12 @@ def read_crawler_text(text: str) -> Extracted:
     warnings: list[str] = []
     grids: list[Grid] = []
     unresolved: list[UnresolvedRow] = []
-    t3, t3_start, t3_end = _table3(norm, warnings, unresolved)
-    t2 = _table2(norm, t3_start, warnings)
+    t3, t3_start, t3_end, blank_zeros = _table3(norm, warnings, unresolved)
+    t2 = _table2(norm, t3_start, warnings, blank_zeros=blank_zeros)
     if t2 is None and t3 is not None:
         # Sections out of order: table 二 printed after tables 三/四.
-        t2 = _table2(norm, -1, warnings, start=t3_end)
-    t4 = _table4(norm, t3_end, warnings, unresolved) if t3 is not None else None
+        t2 = _table2(norm, -1, warnings, start=t3_end, blank_zeros=blank_zeros)
+    t4 = _table4(norm, t3_end, warnings, unresolved, blank_zeros) if t3 is not None else None
     grids = [g for g in (t2.grid if t2 else None, t3, t4) if g is not None]
     if title:
         body = f"{title}\n{body}"
