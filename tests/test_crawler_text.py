@@ -15,7 +15,13 @@ import pytest
 from pipelines.lib.codes import load_codes
 from pipelines.lib.model import DocumentRejected, ParsedReport, Quarantined
 from pipelines.lib.read.extract import crawler_text
-from pipelines.lib.read.extract.crawler_text import enumerate_splits, read_crawler_text
+from pipelines.lib.read.extract.crawler_text import (
+    TooManyReadings,
+    agreed_cells,
+    checked_splits,
+    enumerate_splits,
+    read_crawler_text,
+)
 from pipelines.lib.read.parse import build_report, parse_document
 from tests.helpers import failing_rules, ingest_inbox
 
@@ -385,3 +391,41 @@ def test_unresolved_rows_and_inference_reach_the_warehouse(tmp_path: Path) -> No
                     flags=re.S)[3]
     assert con.execute(q4).fetchall() == [
         ("平潭综合实验区", 2021, "行政规范性文件", "693665", "ambiguous_cells", 10, ["6/9/3665", "6/93/665", "6/936/65"])]
+
+
+def test_checked_splits_allow_a_blank_anywhere_and_keep_the_sums() -> None:
+    # Zeros left blank: '1212' is 12 under any one of the six requester columns and 12 in 总计.
+    readings = checked_splits("1212", [7])
+    assert len(readings) == 6 and {r[6] for r in readings} == {"12"}
+    assert all(sum(int(c or 0) for c in r[:6]) == int(r[6]) for r in readings)
+    assert agreed_cells(readings) == [None] * 6 + ["12"]
+    # A row that prints nothing is blank in every cell, whatever the sums.
+    assert checked_splits("", [5, 5, 5]) == [("",) * 15]
+    # Spaces stay hard separators, and no reading breaks a block's sum.
+    assert checked_splits("1 1 2", [5, 5, 5]) and all(
+        sum(int(c or 0) for c in r[5 * b: 5 * b + 4]) == int(r[5 * b + 4] or 0)
+        for r in checked_splits("1 1 2", [5, 5, 5]) for b in range(3))
+    # Every cell printed: a long table-四 run whose cuts are too many to list is still cut under R4.
+    long_run = "1310015380131112500000"
+    with pytest.raises(TooManyReadings):
+        enumerate_splits(long_run, ["count"] * 15)
+    printed = checked_splits(long_run, [5, 5, 5], blanks=False)
+    assert printed and all("" not in r and "".join(r) == long_run for r in printed)
+
+
+def test_a_long_table4_run_with_printed_zeros_is_read_under_r4() -> None:
+    truth = {"admin_review": (13, 1, 0, 1, 15), "litigation_direct": (38, 0, 13, 11, 62),
+             "litigation_after_review": (15, 0, 0, 0, 15)}
+    run = "".join(str(v) for block in truth.values() for v in block)
+    with pytest.raises(TooManyReadings):
+        enumerate_splits(run, ["count"] * 15)
+    r = _build(_crafted({}, t4=run))
+    cols = list(load_codes().results)
+    listed = {u.row_code: u for u in r.unresolved if u.table == "T4"}
+    for row, block in truth.items():
+        got = {f.col_code: f.value for f in r.facts if f.table == "T4" and f.row_code == row}
+        if row in listed:  # several readings keep R4: the true one is among them, none is loaded
+            assert "/".join(map(str, block)) in listed[row].readings and not got
+        else:
+            assert got == dict(zip(cols, block, strict=True))
+    assert len(listed) < 3

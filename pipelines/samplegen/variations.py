@@ -148,9 +148,10 @@ def unprinted_rows(fmt: str, v: Variation, truth: ReportTruth | None = None) -> 
 
 def acceptable_refusals(fmt: str, v: Variation) -> set[str]:
     """Quarantine reasons that are the truth about a document of this variation (none: it must load)."""
-    if fmt == "txt" and v.text_layout == "run_together":
-        # Cells with no separator at all: only the arithmetic tells them apart, and not always. (Space-aligned
-        # cells are told apart by where they stand: those must load.)
+    if fmt == "txt" and v.text_layout == "run_together" and not v.blank_zeros:
+        # Cells with no separator and zeros printed: blanks are assumed only where digits run short, and a
+        # table whose row-by-row readings break the sums down 总计 is refused rather than guessed. With zeros
+        # left blank every row is read in the cells its readings agree on, so such a document must load.
         return {"ambiguous_cells", "unreadable_cell"}
     return set()
 

@@ -132,14 +132,16 @@ def enumerate_splits(run: str, kinds: Sequence[str]) -> list[tuple[str, ...]]:
     return []
 
 
-def checked_splits(run: str, blocks: Sequence[int], limit: int = MAX_SPLITS) -> list[tuple[str, ...]]:
+def checked_splits(run: str, blocks: Sequence[int], limit: int = MAX_SPLITS, *,
+                   blanks: bool = True) -> list[tuple[str, ...]]:
     """Every reading of ``run`` as consecutive blocks of counts, each block's last cell the sum of the
     others, when any cell may be blank (a document that leaves its zeros blank).
 
     Unlike ``enumerate_splits`` no cell is assumed printed: a blank may stand anywhere, so a row printing
     ``1212`` reads as 12/…/12 with the 12 under any one of the requester columns. The block sums are
     applied while cutting, which keeps the readings few enough to list. Raises TooManyReadings past
-    ``limit``.
+    ``limit``. ``blanks=False``: every cell printed (a table that prints its zeros), which is how a long
+    run whose cuts are too many to list is still read under its sums.
     """
     groups = run.split()
     slots: list[tuple[int, bool]] = []  # (block, is the block's total)
@@ -154,7 +156,7 @@ def checked_splits(run: str, blocks: Sequence[int], limit: int = MAX_SPLITS) -> 
         _, is_total = slots[slot]
         out: list[tuple[str, ...]] = []
         if is_total:
-            if block_sum == 0:
+            if block_sum == 0 and blanks:
                 out += [("",) + rest for rest in rec(gi, pos, slot + 1, 0)]
             if gi < len(groups):
                 cell = str(block_sum)
@@ -164,7 +166,8 @@ def checked_splits(run: str, blocks: Sequence[int], limit: int = MAX_SPLITS) -> 
                     nxt = (gi + 1, 0) if end == len(group) else (gi, end)
                     out += [(cell,) + rest for rest in rec(*nxt, slot + 1, 0)]
         else:
-            out += [("",) + rest for rest in rec(gi, pos, slot + 1, block_sum)]
+            if blanks:
+                out += [("",) + rest for rest in rec(gi, pos, slot + 1, block_sum)]
             if gi < len(groups):
                 group = groups[gi]
                 for end in range(pos + 1, len(group) + 1):
@@ -659,7 +662,14 @@ def _table4(norm: str, from_pos: int, warnings: list[str], unresolved: list[Unre
     try:
         readings = enumerate_splits(run, ["count"] * T4_WIDTH)
     except TooManyReadings as e:
-        raise DocumentRejected("parse", "ambiguous_cells", f"Table 四: {e}.") from e
+        # Too many cuts to list (a long run), but those keeping R4 in every block are few: cut under the
+        # sums directly. Only when none does is the table refused as too ambiguous.
+        try:
+            readings = checked_splits(run, [5, 5, 5], blanks=False)
+        except TooManyReadings:
+            readings = []
+        if not readings:
+            raise DocumentRejected("parse", "ambiguous_cells", f"Table 四: {e}.") from e
     if not readings:
         raise DocumentRejected("parse", "unreadable_cell",
                                f"Table 四: its digits {run!r} cannot be cut into {T4_WIDTH} cells.")
