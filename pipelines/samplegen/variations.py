@@ -43,6 +43,9 @@ SWITCHES: dict[str, tuple] = {
     "number_align": ("left", "right"),
     "merged": ("omit", "repeat"),  # row layouts: a merged cell printed once, or repeated in every slot
     "remark_column": (False, True),  # tables 三/四 with a trailing 备注 column (empty or a remark)
+    # Table 三 with subtotals (no code of their own; samplegen/subtotals.py): a 小计 column after the five
+    # 法人或其他组织 columns, a 小计 row closing each outcome group with sub-rows, or both.
+    "subtotals": ("none", "org_column", "group_rows", "both"),
     "wrapped_labels": (False, True),  # txt: long table-三 row labels broken over two lines
     "sections": ("in_order", "t2_last", "no_t2"),  # row layouts: section 二 after 四, or left out
     "row_missing": (False, True),  # row layouts: table 三 without its 8.属于行政查询事项 row
@@ -69,12 +72,12 @@ OCR_SWITCHES = {"docx": ("table_images",), "html": ("table_images", "image_src")
 # Which switches each format honours (others are ignored, so a strategy can draw them freely).
 FORMAT_SWITCHES = {
     "txt": ("encoding", "title_form", "text_layout", "space_measure", "space_pad", "number_align", "merged",
-            "remark_column", "wrapped_labels", "sections", "row_missing", "pipe_header", "heading_gap",
+            "remark_column", "subtotals", "wrapped_labels", "sections", "row_missing", "pipe_header", "heading_gap",
             "blank_lines", "footers", "fullwidth_digits", "blank_zeros", "label_variant"),
     "html": ("encoding", "charset_decl", "title_form", "html_title", "blank_zeros", "t2_split", "js_embed",
-             "fullwidth_digits", "label_variant", "html_tables", "remark_column"),
-    "docx": ("title_form", "blank_zeros", "t2_split", "remark_column"),
-    "pdf": ("title_form", "blank_zeros", "pdf_ruled", "remark_column", "pdf_header_repeat"),
+             "fullwidth_digits", "label_variant", "html_tables", "remark_column", "subtotals"),
+    "docx": ("title_form", "blank_zeros", "t2_split", "remark_column", "subtotals"),
+    "pdf": ("title_form", "blank_zeros", "pdf_ruled", "remark_column", "pdf_header_repeat", "subtotals"),
 }
 
 
@@ -90,6 +93,7 @@ class Variation:
     number_align: str = "left"
     merged: str = "omit"
     remark_column: bool = False
+    subtotals: str = "none"
     wrapped_labels: bool = False
     sections: str = "in_order"
     row_missing: bool = False
@@ -224,6 +228,24 @@ def _span_remarks(truth: ReportTruth):
         for r in out[3:]:
             r.append(Span(rng.choice(["", "", "", "含转办件", "无"]), label=True))
         return out
+
+    return hook
+
+
+def _table_hook(truth: ReportTruth, v: Variation):
+    """The span renderers' table hook for the variation: subtotals first (they go before 总计), then the
+    trailing 备注 column; None when neither is drawn."""
+    from .subtotals import subtotals_hook
+
+    hooks = ([subtotals_hook(truth, v.subtotals)] if v.subtotals != "none" else []) + (
+        [_span_remarks(truth)] if v.remark_column else [])
+    if not hooks:
+        return None
+
+    def hook(section: str, table: SpanTable) -> SpanTable:
+        for h in hooks:
+            table = h(section, table)
+        return table
 
     return hook
 
@@ -405,7 +427,12 @@ def render_text_variant(truth: ReportTruth, v: Variation) -> str:
                 lines.append("")
             if k == "四":
                 lines += nar.sections[k]
-            tables = {"二": t2_tables(truth), "三": [t3_table(truth)], "四": [t4_table(truth)]}.get(k, [])
+            t3 = t3_table(truth)
+            if v.text_layout != "word_cells":
+                from .subtotals import add_subtotals
+
+                t3 = add_subtotals(t3, truth, v.subtotals)
+            tables = {"二": t2_tables(truth), "三": [t3], "四": [t4_table(truth)]}.get(k, [])
             for t in tables:
                 if v.text_layout == "space_aligned":
                     drawn = _aligned_lines(t, v)
@@ -480,7 +507,7 @@ _DECL_NAME = {"utf-8": "utf-8", "utf-8-sig": "utf-8", "gbk": "gbk", "gb18030": "
 def render_html_variant(truth: ReportTruth, v: Variation) -> bytes:
     from . import render_html
 
-    hook = _span_remarks(truth) if v.remark_column else None
+    hook = _table_hook(truth, v)
     if v.js_embed:
         page = render_html.render_js_embedded(truth, split_t2=v.t2_split, year_first=True, table_hook=hook)
     else:
@@ -551,12 +578,12 @@ def render_variant(truth: ReportTruth, fmt: str, v: Variation) -> bytes:
         from . import render_docx
 
         return render_docx.render(truth, split_t2=v.t2_split, title_lines=title_lines(truth, v.title_form),
-                                  table_hook=_span_remarks(truth) if v.remark_column else None)
+                                  table_hook=_table_hook(truth, v))
     if fmt == "pdf":
         from . import render_pdf
 
         return render_pdf.render(truth, ruled=v.pdf_ruled, title_lines=title_lines(truth, v.title_form),
-                                 table_hook=_span_remarks(truth) if v.remark_column else None,
+                                 table_hook=_table_hook(truth, v),
                                  repeat_headers=v.pdf_header_repeat)
     raise ValueError(fmt)
 

@@ -119,14 +119,55 @@ def _fact(table, row_code, col_code, cell: GridCell, *, item=None, row_label=Non
                 confidence=cell.conf)
 
 
+_ORG_HEADERS = ("商业企业", "科研机构", "社会公益组织", "法律服务机构", "其他")
+
+
+def _is_subtotal_header(text: str) -> bool:
+    # Not a bare 合计: some agencies call the 总计 column that (a row of 7 numbers is then left alone anyway).
+    return "小计" in text or text == "法人或其他组织合计"
+
+
+def subtotal_column(grids: list[Grid]) -> int | None:
+    """Where a 小计 (subtotal) column stands among the 法人或其他组织 columns of table 三, from the header row
+    that names them: k = the number of organisation columns printed before it. None: no such column.
+
+    The template has no such column, but some agencies add one (formats.md §6.9); read positionally from
+    the right, it would shift every requester column by one.
+    """
+    for g in grids:
+        for row in g.rows:
+            texts = [normalize_label(c.text) for c in row if not c.h_copy and not c.v_copy and c.text.strip()]
+            orgs = [i for i, t in enumerate(texts) if t in _ORG_HEADERS]
+            subs = [i for i, t in enumerate(texts) if _is_subtotal_header(t)]
+            if len(orgs) >= 3 and len(subs) == 1:
+                return sum(1 for i in orgs if i < subs[0])
+    return None
+
+
+def _without_subtotal(row: list[GridCell], k: int) -> list[GridCell]:
+    """The row without its 小计 cell: of the last T3_WIDTH + 1 value cells (自然人, the organisation group
+    with its subtotal at k, 总计), the one at 1 + k."""
+    idx = [i for i, c in enumerate(row) if not c.h_copy]
+    if len(idx) < T3_WIDTH + 1 or not all(looks_numeric(row[i].text) for i in idx[-(T3_WIDTH + 1):]):
+        return row
+    drop = idx[-(T3_WIDTH + 1) + 1 + k]
+    return row[:drop] + row[drop + 1:]
+
+
 def interpret_t3(grids: list[Grid]) -> TableResult:
     codes = load_codes()
     cols = list(codes.requester_types)
     res = TableResult()
     seen: set[str] = set()
     prev_group = ""
+    subtotal_at = subtotal_column(grids)
+    if subtotal_at is not None:
+        res.warnings.append("table 三: a 小计 (subtotal) column among the 法人或其他组织 columns is not part of the "
+                            "template; it was set aside (its cells are not loaded)")
     for g in grids:
         for i, row in enumerate(g.rows):
+            if subtotal_at is not None:
+                row = _without_subtotal(row, subtotal_at)
             split = split_row(row, T3_WIDTH)
             if not split:
                 continue

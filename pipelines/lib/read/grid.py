@@ -117,6 +117,12 @@ def expand_spans(rows: Sequence[Sequence[SpanCell]], origin: str = "", pages=Non
 _REMARK_HEADERS = frozenset(("备注", "说明", "备注说明"))
 
 
+def _has_value(row: list[GridCell]) -> bool:
+    from pipelines.lib.harmonize.values import looks_numeric  # (harmonize builds on read, not the reverse)
+
+    return any(looks_numeric(c.text) for c in row[:-1])
+
+
 def strip_remark_columns(grids: list[Grid]) -> list[Grid]:
     """Tables with a trailing 备注 (remarks) column, without it.
 
@@ -131,6 +137,8 @@ def strip_remark_columns(grids: list[Grid]) -> list[Grid]:
         if start is None:
             out.append(g)
             continue
-        rows = g.rows[:start] + [row[:-1] if row else row for row in g.rows[start:]]
+        # Header rows below the 备注 header keep their cells: in a text rendering a merged 备注 header is
+        # printed once, so those rows have no remark slot (and their last cell names a column, e.g. 小计).
+        rows = g.rows[:start] + [row[:-1] if row and _has_value(row) else row for row in g.rows[start:]]
         out.append(Grid(rows, list(g.pages), g.origin))
     return out

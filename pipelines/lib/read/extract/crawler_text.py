@@ -132,42 +132,64 @@ def enumerate_splits(run: str, kinds: Sequence[str]) -> list[tuple[str, ...]]:
     return []
 
 
-def checked_splits(run: str, blocks: Sequence[int], limit: int = MAX_SPLITS, *,
-                   blanks: bool = True) -> list[tuple[str, ...]]:
-    """Every reading of ``run`` as consecutive blocks of counts, each block's last cell the sum of the
-    others, when any cell may be blank (a document that leaves its zeros blank).
+def block_sums(blocks: Sequence[int]) -> list[tuple[int, ...]]:
+    """Sum rules for consecutive blocks whose last cell is the sum of the others (table 三 [7], 四 [5, 5, 5])."""
+    rules: list[tuple[int, ...]] = []
+    for size in blocks:
+        first = len(rules)
+        rules += [()] * (size - 1) + [tuple(range(first, first + size - 1))]
+    return rules
 
+
+def checked_splits(run: str, blocks: Sequence[int] | None = None, limit: int = MAX_SPLITS, *,
+                   blanks: bool = True, sums: Sequence[tuple[int, ...]] | None = None) -> list[tuple[str, ...]]:
+    """Every reading of ``run`` as cells that keep the table's sums, when any cell may be blank (a document
+    that leaves its zeros blank).
+
+    ``blocks``: consecutive blocks, each block's last cell the sum of the others (``block_sums``); or
+    ``sums``: per cell, the earlier cells it is the sum of (empty: a free count), e.g. a 小计 column inside
+    table 三's row (自然人, five organisations, 小计 = their sum, 总计 = 自然人 + 小计).
     Unlike ``enumerate_splits`` no cell is assumed printed: a blank may stand anywhere, so a row printing
-    ``1212`` reads as 12/…/12 with the 12 under any one of the requester columns. The block sums are
-    applied while cutting, which keeps the readings few enough to list. Raises TooManyReadings past
-    ``limit``. ``blanks=False``: every cell printed (a table that prints its zeros), which is how a long
-    run whose cuts are too many to list is still read under its sums.
+    ``1212`` reads as 12/…/12 with the 12 under any one of the requester columns. The sums are applied
+    while cutting, which keeps the readings few enough to list. Raises TooManyReadings past ``limit``.
+    ``blanks=False``: every cell printed (a table that prints its zeros), which is how a long run whose
+    cuts are too many to list is still read under its sums.
     """
     groups = run.split()
-    slots: list[tuple[int, bool]] = []  # (block, is the block's total)
-    for b, size in enumerate(blocks):
-        slots += [(b, False)] * (size - 1) + [(b, True)]
-    n = len(slots)
+    rules = list(sums) if sums is not None else block_sums(blocks or [])
+    n = len(rules)
+    # Each sum cell's running total of the cells it adds, carried in the state while cutting.
+    targets = [j for j, refs in enumerate(rules) if refs]
+    feeds = [tuple(t for t, j in enumerate(targets) if i in rules[j]) for i in range(n)]
+    own = {j: t for t, j in enumerate(targets)}
+
+    def bump(acc: tuple[int, ...], slot: int, value: int) -> tuple[int, ...]:
+        if not value or not feeds[slot]:
+            return acc
+        out = list(acc)
+        for t in feeds[slot]:
+            out[t] += value
+        return tuple(out)
 
     @functools.cache
-    def rec(gi: int, pos: int, slot: int, block_sum: int) -> tuple[tuple[str, ...], ...]:
+    def rec(gi: int, pos: int, slot: int, acc: tuple[int, ...]) -> tuple[tuple[str, ...], ...]:
         if slot == n:
             return ((),) if gi == len(groups) else ()
-        _, is_total = slots[slot]
         out: list[tuple[str, ...]] = []
-        if is_total:
-            if block_sum == 0 and blanks:
-                out += [("",) + rest for rest in rec(gi, pos, slot + 1, 0)]
+        if slot in own:
+            need = acc[own[slot]]
+            if need == 0 and blanks:
+                out += [("",) + rest for rest in rec(gi, pos, slot + 1, acc)]
             if gi < len(groups):
-                cell = str(block_sum)
+                cell = str(need)
                 group = groups[gi]
                 if group.startswith(cell, pos):
                     end = pos + len(cell)
                     nxt = (gi + 1, 0) if end == len(group) else (gi, end)
-                    out += [(cell,) + rest for rest in rec(*nxt, slot + 1, 0)]
+                    out += [(cell,) + rest for rest in rec(*nxt, slot + 1, bump(acc, slot, need))]
         else:
             if blanks:
-                out += [("",) + rest for rest in rec(gi, pos, slot + 1, block_sum)]
+                out += [("",) + rest for rest in rec(gi, pos, slot + 1, acc)]
             if gi < len(groups):
                 group = groups[gi]
                 for end in range(pos + 1, len(group) + 1):
@@ -175,13 +197,13 @@ def checked_splits(run: str, blocks: Sequence[int], limit: int = MAX_SPLITS, *,
                     if not _cell_ok(cell, "count"):
                         break  # a leading zero: every longer cell has it too
                     nxt = (gi + 1, 0) if end == len(group) else (gi, end)
-                    out += [(cell,) + rest for rest in rec(*nxt, slot + 1, block_sum + int(cell))]
+                    out += [(cell,) + rest for rest in rec(*nxt, slot + 1, bump(acc, slot, int(cell)))]
         if len(out) > limit:
             raise TooManyReadings(f"{run!r} has over {limit} readings that keep the sums")
         return tuple(out)
 
     try:
-        return list(rec(0, 0, 0, 0))
+        return list(rec(0, 0, 0, (0,) * len(targets)))
     finally:
         rec.cache_clear()
 
@@ -292,6 +314,7 @@ _T4_HEADER_RE = re.compile(_sp("结果维持") + r"\s*" + _sp("结果纠正") + 
                            + _sp("尚未审结") + r"\s*" + _sp("总计"))
 _SECTION5_RE = re.compile(r"五\s*、")
 _DIGITS_RE = re.compile(r"\d[\d\s]*")
+_SUBTOTAL_RE = re.compile(r"小\s*计|合\s*计")
 _GROUP_HEADING_RE = re.compile(r"[(][一二三四五六七八九十][)]|[一二三四]\s*、")
 
 
@@ -320,6 +343,9 @@ def _cut_rows(region: str, specs: list[_RowSpec], warnings: list[str]) -> list[_
     for k, (spec, m) in enumerate(found):
         end = found[k + 1][1].start() if k + 1 < len(found) else len(region)
         span = region[m.end():end]
+        if sub := _SUBTOTAL_RE.search(span):
+            # A 小计 row some agencies add after a group's last row: its digits are its own, not this row's.
+            span = span[: sub.start()]
         runs = list(_DIGITS_RE.finditer(span))
         tail = span[: runs[0].start()] if runs else span
         tail = tail[: g.start()] if (g := _GROUP_HEADING_RE.search(tail)) else tail
@@ -380,21 +406,68 @@ def _unresolved_t3(row: _Row, readings: list[tuple[str, ...]], why: str) -> tupl
     return row_listed, tuple(c if c is not None else "" for c in agreed)
 
 
+_ORG_NAMES = ("商业企业", "科研机构", "社会公益组织", "法律服务机构", "其他")
+
+
+def _org_chain(text: str, backwards: bool) -> int:
+    """How many organisation column names follow one another at the end (or start) of ``text``."""
+    n = 0
+    while True:
+        hit = next((name for name in _ORG_NAMES if (text.endswith(name) if backwards else text.startswith(name))),
+                   None)
+        if hit is None:
+            return n
+        text = text[: -len(hit)] if backwards else text[len(hit):]
+        n += 1
+
+
+def subtotal_in_header(header: str) -> int | None:
+    """Where table 三's header puts a 小计 column among the 法人或其他组织 columns: the number of organisation
+    columns printed before it, or None. ``header``: the text before the table's first row. The 小计 must
+    stand in the chain of organisation names (商业企业科研机构…其他小计), whatever precedes the chain."""
+    flat = re.sub(r"\s+", "", header)
+    # Only 小计: some agencies call the 总计 column 合计, and a 合计 after 其他 is that column.
+    for sub in reversed(list(re.finditer("小计", flat))):
+        before = _org_chain(flat[: sub.start()], backwards=True)
+        after = _org_chain(flat[sub.end():], backwards=False)
+        if before + after >= 3:
+            return before
+    return None
+
+
+def _subtotal_sums(k: int) -> list[tuple[int, ...]]:
+    """Sum rules of a row with a 小计 column at k among the organisations: 自然人, the organisation cells
+    with 小计 (their sum) among them, 总计 = 自然人 + 小计."""
+    orgs = [1 + i for i in range(6) if i != k]
+    rules: list[tuple[int, ...]] = [()] * 8
+    rules[1 + k] = tuple(orgs)
+    rules[7] = (0, 1 + k)
+    return rules
+
+
+def _drop_subtotal(reading: tuple[str, ...], k: int) -> tuple[str, ...]:
+    return reading[: 1 + k] + reading[2 + k:]
+
+
 def _solve_t3(rows: list[_Row], template_rows: list[str], warnings: list[str],
-              unresolved: list[UnresolvedRow]) -> list[tuple[str, ...]]:
+              unresolved: list[UnresolvedRow], subtotal_at: int | None = None) -> list[tuple[str, ...]]:
     """Each row's reading; a row whose readings the table's arithmetic does not settle (several readings
     keep every check, and they differ in this row) is added to ``unresolved`` and its reading holds only
     the cells the readings agree on ("" for the others, not loaded)."""
-    kinds = ["count"] * T3_WIDTH
+    width = T3_WIDTH + (subtotal_at is not None)
     for row in rows:
         try:
-            everything = enumerate_splits(row.run, kinds)
+            everything = enumerate_splits(row.run, ["count"] * width)
+            if subtotal_at is not None:
+                # The 小计 column's own sum first: cut under it, and fall back to every cut only if none keeps it.
+                kept = checked_splits(row.run, sums=_subtotal_sums(subtotal_at), blanks=False)
+                everything = [_drop_subtotal(r, subtotal_at) for r in (kept or everything)]
         except TooManyReadings as e:
             raise DocumentRejected("parse", "ambiguous_cells", f"Table 三 row {row.label!r}: {e}.") from e
         if not everything:
             raise DocumentRejected("parse", "unreadable_cell",
                                    f"Table 三 row {row.label!r}: its digits {row.run!r} cannot be cut into "
-                                   f"{T3_WIDTH} cells.")
+                                   f"{width} cells.")
         r3 = [r for r in everything if _r3_ok(r)]
         # R3 is the first filter; a row the report itself got wrong keeps all its readings.
         row.readings, row.r3_failed = (r3, False) if r3 else (everything, True)
@@ -506,7 +579,7 @@ def _totals_break(rows: list[_Row], agreed: list[list[str | None]], template_row
 
 
 def _solve_t3_blank(rows: list[_Row], template_rows: list[str], warnings: list[str],
-                    unresolved: list[UnresolvedRow]) -> list[tuple[str, ...]]:
+                    unresolved: list[UnresolvedRow], subtotal_at: int | None = None) -> list[tuple[str, ...]]:
     """Table 三 of a document that leaves zeros blank: per row, the readings that keep R3 with a blank
     allowed in any cell; the cells they all agree on are read, the others listed in ``unresolved`` (the
     grid keeps "" there as a placeholder; build_report does not load it). Usually the 总计 column is
@@ -521,7 +594,11 @@ def _solve_t3_blank(rows: list[_Row], template_rows: list[str], warnings: list[s
     readings_of: list[list[tuple[str, ...]]] = []
     for row in rows:
         try:
-            readings_of.append(checked_splits(row.run, [T3_WIDTH]))
+            if subtotal_at is None:
+                readings_of.append(checked_splits(row.run, [T3_WIDTH]))
+            else:
+                readings_of.append([_drop_subtotal(r, subtotal_at)
+                                    for r in checked_splits(row.run, sums=_subtotal_sums(subtotal_at))])
         except TooManyReadings:
             readings_of.append([])
     agreed_of = [agreed_cells(r) if r else [None] * T3_WIDTH for r in readings_of]
@@ -609,14 +686,18 @@ def _table3(norm: str, warnings: list[str],
     specs = _T3_HEAD + (_T3_OTHER_2021 if split_other else _T3_OTHER_2019) + _T3_TAIL
     rows = _cut_rows(region, specs, warnings)
     template_rows = load_codes().request_rows_for("2021" if split_other else "2019", split_other)
-    blank_zeros = leaves_zeros_blank([r.run for r in rows], T3_WIDTH)
+    subtotal_at = subtotal_in_header(norm[max(0, start - 400): start])
+    if subtotal_at is not None:
+        warnings.append("table 三: a 小计 (subtotal) column among the 法人或其他组织 columns is not part of the "
+                        "template; rows were cut under its sum and it was set aside (its cells are not loaded)")
+    blank_zeros = leaves_zeros_blank([r.run for r in rows], T3_WIDTH + (subtotal_at is not None))
     if blank_zeros:
         warnings.append("table 三: the cells run together and the zeros are left blank (no row prints its zeros, "
                         "some print fewer digits than cells), so a blank may stand in any cell; only the cells "
                         "every reading agrees on are read")
-        cells = _solve_t3_blank(rows, template_rows, warnings, unresolved)
+        cells = _solve_t3_blank(rows, template_rows, warnings, unresolved, subtotal_at)
     else:
-        cells = _solve_t3(rows, template_rows, warnings, unresolved)
+        cells = _solve_t3(rows, template_rows, warnings, unresolved, subtotal_at)
     header = ["申请人情况", *load_codes().requester_types.values()]
     grid_rows: list[list[str]] = [header]
     for row, reading in zip(rows, cells, strict=True):

@@ -80,9 +80,22 @@ def _level(text: str) -> str | None:
 def _conflicts(line: list[Word], number_line: list[Word]) -> bool:
     """A line opening a sub-row ('1.属于国家秘密') never joins a row that has its own ordinal label; a
     group label ('（三）不予公开') joins a sub-row's numbers, not another group's."""
+    if any(_is_subtotal(w[4]) for w in number_line if not looks_numeric(w[4])):
+        return True  # a 小计 row some agencies add is complete on its own line: no other label joins it
     mine = next((lv for w in line if (lv := _level(w[4]))), None)
-    theirs = {_level(w[4]) for w in number_line if not looks_numeric(w[4])} - {None}
+    labels = [w for w in number_line if not looks_numeric(w[4])]
+    theirs = {_level(w[4]) for w in labels} - {None}
+    if mine == "sub" and theirs == {"group"}:
+        # A group label spanning several sub-rows can sit on a sub-row's number line (the label is centred
+        # on the group); if the rest of a wrapped sub-label stands right of it, the row is that sub-row's,
+        # and its opening line ('2.申请人逾期…') joins it.
+        group_x = max(w[0] for w in labels if _level(w[4]) == "group")
+        return not any(w[0] > group_x and _level(w[4]) is None for w in labels)
     return (mine == "sub" and bool(theirs)) or (mine == "group" and "group" in theirs)
+
+
+def _is_subtotal(text: str) -> bool:
+    return "".join(unicodedata.normalize("NFKC", text).split()) in ("小计", "合计")
 
 
 def _stacked(line: list[Word]) -> bool:
@@ -156,6 +169,18 @@ def _anchors(words: Sequence[Word], keys: tuple[str, ...], n: int, before_y: flo
     return cols if len(cols) == n else None
 
 
+def _t3_anchors(words: Sequence[Word], before_y: float) -> tuple[list[float] | None, int | None]:
+    """Table 三's value columns from its header, and the index among them of a 小计 column (None: none).
+
+    Some agencies add a 小计 column among the 法人或其他组织 columns: it is anchored like the others so the
+    requester columns stay where they are, and its cells are set aside (it has no code)."""
+    subs = [w for w in words if _cy(w) < before_y and _is_subtotal(w[4])]
+    with_sub = _anchors(words, (*_T3_HEADERS, "小计"), 8, before_y) if len(subs) == 1 else None
+    if with_sub is not None:
+        return with_sub, min(range(8), key=lambda i: abs(with_sub[i] - _cx(subs[0])))
+    return _anchors(words, _T3_HEADERS, 7, before_y), None
+
+
 def _t2_headers(lines: list[list[Word]], h: float) -> dict[int, tuple[set[int], list[float]]]:
     """Table 二's block headers: line of '信息内容' -> (the header's lines, x centres of its value columns).
 
@@ -200,10 +225,15 @@ def _label_lines_of_rows(lines: list[list[Word]], numbered: list[int], fixed: se
     """
     owner: dict[int, int] = {}
     numbered_set = set(numbered)
+    # A number line's height is its own label's (the rightmost label word, the middle line of a wrapped
+    # label), else its numbers': a group label centred on several rows can share the line while sitting
+    # off its baseline, and it comes first.
+    row_y = {k: _cy(next((w for w in reversed(lines[k]) if not looks_numeric(w[4])),
+                         next(w for w in lines[k] if looks_numeric(w[4])))) for k in numbered}
     for i, ln in enumerate(lines):
         if i in numbered_set or i in fixed or not numbered:
             continue
-        d, j = min((abs(_cy(lines[k][0]) - _cy(ln[0])), k) for k in numbered)
+        d, j = min((abs(row_y[k] - _cy(ln[0])), k) for k in numbered)
         if d <= 1.3 * h and not _conflicts(ln, lines[j]):
             owner[i] = j
     taken = numbered_set | set(owner)
@@ -216,7 +246,7 @@ def _label_lines_of_rows(lines: list[list[Word]], numbered: list[int], fixed: se
         below = next((k for k in range(j + 1, len(lines)) if owner.get(k) != j and not _stacked(lines[k])), None)
         if above is None or below is None or {above, below} & (taken | fixed):
             continue
-        da, db = _cy(lines[j][0]) - _cy(lines[above][0]), _cy(lines[below][0]) - _cy(lines[j][0])
+        da, db = row_y[j] - _cy(lines[above][0]), _cy(lines[below][0]) - row_y[j]
         band = lines[j] + [w for k in members.get(j, []) for w in lines[k]]  # its label so far
         if max(da, db) <= 2.4 * h and abs(da - db) <= 0.4 * h and \
                 not any(_conflicts(lines[k], band) for k in (above, below)):
@@ -243,8 +273,10 @@ def _blank_row_lines(lines: list[list[Word]], numbered: list[int], owner: dict[i
 
 
 def _section_rows(words: Sequence[Word], h: float, cols: list[float] | None,
-                  numbers_apart: bool = False) -> tuple[list[list[str]], list[float] | None]:
-    """A section's rows of cells, and table 三's value columns (for the next page's continuation)."""
+                  numbers_apart: bool = False,
+                  subtotal: int | None = None) -> tuple[list[list[str]], list[float] | None, int | None]:
+    """A section's rows of cells, table 三's value columns and the index among them of a 小计 (subtotal)
+    column set aside (both for the next page's continuation)."""
     if numbers_apart:
         # Numbers and labels form their lines apart; a label line joins its row's numbers below.
         lines = sorted(_chained_lines([w for w in words if looks_numeric(w[4])], 0.45 * h)
@@ -255,10 +287,15 @@ def _section_rows(words: Sequence[Word], h: float, cols: list[float] | None,
     t2_headers = _t2_headers(lines, h)
     if not numbered and not t2_headers:
         if _anchors(words, _T4_HEADERS, 15, float("inf")):  # table 四 printed with every cell empty
-            return [[_join(ln)] for ln in lines] + [[""] * 15], cols
-        return [], cols  # prose: no table here
+            return [[_join(ln)] for ln in lines] + [[""] * 15], cols, subtotal
+        t3, here = _t3_anchors(words, float("inf"))
+        if t3 is not None:  # table 三's header at the foot of a page, its rows on the next
+            return [[_join(ln)] for ln in lines], t3, here
+        return [], cols, subtotal  # prose: no table here
     first_y = _cy(lines[numbered[0]][0]) if numbered else float("inf")
-    t3 = _anchors(words, _T3_HEADERS, 7, first_y)
+    t3, here = _t3_anchors(words, first_y)
+    if t3 is not None:
+        subtotal = here
     t4 = _anchors(words, _T4_HEADERS, 15, first_y)
     cols = t3 or (None if t4 else cols)
     width_cols = t4 or cols
@@ -309,8 +346,11 @@ def _section_rows(words: Sequence[Word], h: float, cols: list[float] | None,
         elif width_cols and (labels or width_cols is t4) and _cy(ln[0]) > header_y - 0.5 * h \
                 and len(nums) < len(width_cols):
             slots = _place(nums, width_cols)
-        out.append(cells + (slots if slots is not None else [w[4] for w in nums]))
-    return out, cols
+        values = slots if slots is not None else [w[4] for w in nums]
+        if subtotal is not None and width_cols is cols and len(values) == len(cols or []):
+            values = values[:subtotal] + values[subtotal + 1:]
+        out.append(cells + values)
+    return out, cols, subtotal
 
 
 def _join(line: list[Word]) -> str:
@@ -338,6 +378,7 @@ def text_layout_grids(pages: Sequence[tuple[int, Sequence[Word]]], *, numbers_ap
     numbers of one row always share a baseline."""
     grids: list[Grid] = []
     cols: list[float] | None = None
+    subtotal: int | None = None
     cut: float | None = None
     for page_no, words in pages:
         if not words:
@@ -358,7 +399,8 @@ def text_layout_grids(pages: Sequence[tuple[int, Sequence[Word]]], *, numbers_ap
             cut = here if here is not None else (None if headed[k] else cut)
             if cut is not None:
                 sec = [w for w in sec if w[0] < cut]
-            rows, cols = _section_rows(sec, h, None if headed[k] else cols, numbers_apart)
+            rows, cols, subtotal = _section_rows(sec, h, None if headed[k] else cols, numbers_apart,
+                                                 None if headed[k] else subtotal)
             if rows:
                 grids.append(Grid([[GridCell(t, conf=getattr(t, "conf", None)) for t in row] for row in rows], [],
                                   f"pdf page {page_no} text layout {k + 1}"))

@@ -1,0 +1,44 @@
+"""Subtotals agencies add to table 三 (formats.md §6.9): a 小计 column among the 法人或其他组织 columns and 小计
+rows closing the outcome groups. They have no code: every format must set them aside and read the requester
+columns and rows exactly as if they were not printed (never shifted by one, never a 小计 taken for a row).
+"""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+import pytest
+
+from pipelines.lib.read.extract.crawler_text import subtotal_in_header
+from pipelines.lib.read.parse import parse_document
+from pipelines.samplegen.subtotals import MODES
+from pipelines.samplegen.truth import generate_truth
+from pipelines.samplegen.variations import Variation
+from tests.variation_check import render_and_check
+
+CASES = [("html", None), ("docx", None), ("pdf", None), ("txt", "tab_rows"), ("txt", "pipe_rows"),
+         ("txt", "space_aligned"), ("txt", "run_together")]
+
+
+@pytest.mark.parametrize(("fmt", "layout"), CASES)
+@pytest.mark.parametrize("mode", [m for m in MODES if m != "none"])
+def test_subtotals_are_set_aside(tmp_path: Path, fmt: str, layout: str | None, mode: str) -> None:
+    for seed in range(2 if fmt == "pdf" else 3):
+        truth = generate_truth(rng=random.Random(100 + seed))
+        v = Variation(subtotals=mode, blank_zeros=seed % 2 == 1,
+                      **({"text_layout": layout} if layout else {}))
+        out = render_and_check(tmp_path, truth, fmt, v, name=f"s{seed}")
+        assert out.kind == "exact", f"{fmt}/{layout}/{mode} seed {seed}: {out.kind} {out.detail}"
+        if mode != "group_rows":
+            rep = parse_document(tmp_path / f"s{seed}.{fmt}")
+            assert any("小计" in w for w in rep.warnings), "the set-aside column is not mentioned"
+
+
+def test_subtotal_position_in_a_run_together_header() -> None:
+    assert subtotal_in_header("自然人法人或其他组织总计商业企业科研机构社会公益组织法律服务机构其他小计") == 5
+    assert subtotal_in_header("自然人法人或其他组织总计\n小计商业企业科研机构社会公益 组织法律服务机构其他") == 0
+    assert subtotal_in_header("商业企业科研机构小计社会公益组织法律服务机构其他总计") == 2
+    # 合计 after 其他 is what some agencies call the 总计 column, not a subtotal
+    assert subtotal_in_header("自然人商业企业科研机构社会公益组织法律服务机构其他合计") is None
+    assert subtotal_in_header("自然人法人或其他组织总计商业企业科研机构社会公益组织法律服务机构其他") is None
