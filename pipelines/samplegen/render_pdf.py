@@ -296,7 +296,11 @@ def build_pdf(truth: ReportTruth, *, t3_break: bool = True, ruled: bool = True,
                         repeat_rows=3 if repeat_headers else 0)
         elif k == "四":
             t4 = hook(k, t4_table(truth))
-            _draw_table(pdf, t4, _value_widths(0.0, 15, extra(t4, 15)), _Style(7, 6.5), keep_rows=4, ruled=ruled)
+            if extra(t4, 15) >= 0:
+                _draw_table(pdf, t4, _value_widths(0.0, 15, extra(t4, 15)), _Style(7, 6.5), keep_rows=4, ruled=ruled)
+            else:  # one row per proceeding (a hook restacked it): two label columns and five results
+                _draw_table(pdf, t4, [28.0, 40.0] + _value_widths(68.0, 5, extra(t4, 7)), _Style(8, 7.0),
+                            keep_rows=4, ruled=ruled)
     pdf.set_x(MARGIN_X)
     _paragraph(pdf, f"{truth.agency.name}  {truth.year + 1}年1月")
     return pdf

@@ -97,6 +97,17 @@ def t4_table(truth: ReportTruth) -> SpanTable:
     ]
 
 
+def t4_table_stacked(truth: ReportTruth) -> SpanTable:
+    """Table 四 as some agencies draw it: one row per proceeding, the five results as columns."""
+    values = [[Span(truth.cell_text("T4", p, r)) for r in T4_RESULTS] for p in T4_PROCEEDINGS]
+    return [
+        [Span("类别", colspan=2)] + [Span(x) for x in T4_RESULT_LABELS],
+        [Span("行政复议", colspan=2, label=True), *values[0]],
+        [Span("行政诉讼", rowspan=2, label=True), Span("未经复议直接起诉", label=True), *values[1]],
+        [Span("复议后起诉", label=True), *values[2]],
+    ]
+
+
 def place(table: SpanTable) -> list[tuple[int, int, Span]]:
     """(row, col, span) of every cell: the slots a rowspan from above occupies are skipped."""
     occupied: set[tuple[int, int]] = set()

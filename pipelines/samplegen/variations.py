@@ -46,6 +46,7 @@ SWITCHES: dict[str, tuple] = {
     # Table 三 with subtotals (no code of their own; samplegen/subtotals.py): a 小计 column after the five
     # 法人或其他组织 columns, a 小计 row closing each outcome group with sub-rows, or both.
     "subtotals": ("none", "org_column", "group_rows", "both"),
+    "t4_shape": ("one_row", "stacked"),  # table 四 as one row of fifteen, or a row per proceeding (3 x 5)
     "wrapped_labels": (False, True),  # txt: long table-三 row labels broken over two lines
     "sections": ("in_order", "t2_last", "no_t2"),  # row layouts: section 二 after 四, or left out
     "row_missing": (False, True),  # row layouts: table 三 without its 8.属于行政查询事项 row
@@ -72,12 +73,13 @@ OCR_SWITCHES = {"docx": ("table_images",), "html": ("table_images", "image_src")
 # Which switches each format honours (others are ignored, so a strategy can draw them freely).
 FORMAT_SWITCHES = {
     "txt": ("encoding", "title_form", "text_layout", "space_measure", "space_pad", "number_align", "merged",
-            "remark_column", "subtotals", "wrapped_labels", "sections", "row_missing", "pipe_header", "heading_gap",
+            "remark_column", "subtotals", "t4_shape", "wrapped_labels", "sections", "row_missing", "pipe_header", "heading_gap",
             "blank_lines", "footers", "fullwidth_digits", "blank_zeros", "label_variant"),
     "html": ("encoding", "charset_decl", "title_form", "html_title", "blank_zeros", "t2_split", "js_embed",
-             "fullwidth_digits", "label_variant", "html_tables", "remark_column", "subtotals"),
-    "docx": ("title_form", "blank_zeros", "t2_split", "remark_column", "subtotals"),
-    "pdf": ("title_form", "blank_zeros", "pdf_ruled", "remark_column", "pdf_header_repeat", "subtotals"),
+             "fullwidth_digits", "label_variant", "html_tables", "remark_column", "subtotals",
+             "t4_shape"),
+    "docx": ("title_form", "blank_zeros", "t2_split", "remark_column", "subtotals", "t4_shape"),
+    "pdf": ("title_form", "blank_zeros", "pdf_ruled", "remark_column", "pdf_header_repeat", "subtotals", "t4_shape"),
 }
 
 
@@ -94,6 +96,7 @@ class Variation:
     merged: str = "omit"
     remark_column: bool = False
     subtotals: str = "none"
+    t4_shape: str = "one_row"
     wrapped_labels: bool = False
     sections: str = "in_order"
     row_missing: bool = False
@@ -138,8 +141,8 @@ def unprinted_rows(fmt: str, v: Variation, truth: ReportTruth | None = None) -> 
     """(table, row_code) the variation leaves out of the document (row_code None: the whole table)."""
     v = v.for_format(fmt)
     out: set[tuple[str, str | None]] = set()
-    if (fmt == "txt" and v.text_layout == "space_aligned" and v.blank_zeros and truth is not None
-            and not any(truth.t4.values())):
+    if (fmt == "txt" and v.text_layout == "space_aligned" and v.blank_zeros and v.t4_shape == "one_row"
+            and truth is not None and not any(truth.t4.values())):
         # Table 四's only row holds no label: with every cell zero and zeros blank it prints as nothing.
         out.add(("T4", None))
     if fmt == "txt" and v.text_layout != "word_cells":
@@ -224,10 +227,20 @@ def _span_remarks(truth: ReportTruth):
             return table
         rng = random.Random(f"remarks/{truth.agency.slug}/{truth.year}/{section}")
         out = [list(r) for r in table]
-        out[0].append(Span("备注", rowspan=3))
-        for r in out[3:]:
+        heads = 1 if any(s.label for s in out[1]) else 3  # a table 四 a row per proceeding has one header row
+        out[0].append(Span("备注", rowspan=heads))
+        for r in out[heads:]:
             r.append(Span(rng.choice(["", "", "", "含转办件", "无"]), label=True))
         return out
+
+    return hook
+
+
+def _stacked_t4(truth: ReportTruth):
+    from .spans import t4_table_stacked
+
+    def hook(section: str, table: SpanTable) -> SpanTable:
+        return t4_table_stacked(truth) if section == "四" else table
 
     return hook
 
@@ -238,7 +251,7 @@ def _table_hook(truth: ReportTruth, v: Variation):
     from .subtotals import subtotals_hook
 
     hooks = ([subtotals_hook(truth, v.subtotals)] if v.subtotals != "none" else []) + (
-        [_span_remarks(truth)] if v.remark_column else [])
+        [_stacked_t4(truth)] if v.t4_shape == "stacked" else []) + ([_span_remarks(truth)] if v.remark_column else [])
     if not hooks:
         return None
 
@@ -432,7 +445,12 @@ def render_text_variant(truth: ReportTruth, v: Variation) -> str:
                 from .subtotals import add_subtotals
 
                 t3 = add_subtotals(t3, truth, v.subtotals)
-            tables = {"二": t2_tables(truth), "三": [t3], "四": [t4_table(truth)]}.get(k, [])
+            t4 = t4_table(truth)
+            if v.t4_shape == "stacked" and v.text_layout != "word_cells":
+                from .spans import t4_table_stacked
+
+                t4 = t4_table_stacked(truth)
+            tables = {"二": t2_tables(truth), "三": [t3], "四": [t4]}.get(k, [])
             for t in tables:
                 if v.text_layout == "space_aligned":
                     drawn = _aligned_lines(t, v)

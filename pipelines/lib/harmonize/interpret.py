@@ -215,6 +215,12 @@ def interpret_t4(grids: list[Grid]) -> TableResult:
             if len(cells) >= T4_WIDTH and all(looks_numeric(c.text) for c in cells[-T4_WIDTH:]):
                 data_row = (cells[-T4_WIDTH:], g.page_of(i))
     if data_row is None:
+        stacked = _stacked_t4(grids)
+        if stacked is not None:
+            res.warnings.append("table 四 is printed a row per proceeding (行政复议, 未经复议直接起诉, 复议后起诉), "
+                                "not as one row of fifteen; read by the rows' labels")
+            data_row = stacked
+    if data_row is None:
         res.warnings.append("table 四: no row of 15 numbers found")
         return res
     cells, page = data_row
@@ -226,6 +232,47 @@ def interpret_t4(grids: list[Grid]) -> TableResult:
             k += 1
     res.rows_seen = list(codes.proceedings)
     return res
+
+
+def _proceeding_of(label: str) -> str | None:
+    text = normalize_label(label)
+    if "复议后起诉" in text:
+        return "litigation_after_review"
+    if "直接起诉" in text:
+        return "litigation_direct"
+    if "行政复议" in text and "起诉" not in text:
+        return "admin_review"
+    return None
+
+
+def _stacked_t4(grids: list[Grid]) -> tuple[list[GridCell], int | None] | None:
+    """Table 四 drawn a row per proceeding (the five results as columns): its fifteen cells in the template's
+    order, when the three rows are found by their labels and the header names the results in order."""
+    results = list(load_codes().results.values())
+    header_ok = False
+    found: dict[str, tuple[list[GridCell], int | None]] = {}
+    for g in grids:
+        for i, row in enumerate(g.rows):
+            texts = [normalize_label(c.text) for c in _value_cells(row) if c.text.strip()]
+            if any(texts[k: k + 5] == results for k in range(len(texts) - 4)):
+                header_ok = True
+                continue
+            split = split_row(row, 5)
+            if split is None and header_ok and not any(c.text.strip() and looks_numeric(c.text) for c in row):
+                # Under the header, a proceeding's label with nothing in the result columns: a row of blank
+                # cells (a text rendering of zeros left blank prints the label alone).
+                split = (row, [GridCell("")] * 5)
+            if split is None:
+                continue
+            labels, values = split
+            # The row's own label is its last label cell ('复议后起诉' under a merged '行政诉讼').
+            code = _proceeding_of(" ".join(c.text for c in labels))
+            if code is not None and code not in found:
+                found[code] = (values, g.page_of(i))
+    if not header_ok or set(found) != set(load_codes().proceedings):
+        return None
+    cells = [c for code in load_codes().proceedings for c in found[code][0]]
+    return cells, found["admin_review"][1]
 
 
 def detect_template_from_t2(grids: list[Grid]) -> str | None:

@@ -733,6 +733,10 @@ def _table4(norm: str, from_pos: int, warnings: list[str], unresolved: list[Unre
         if after.lstrip()[:1].isdigit():
             run = _DIGITS_RE.match(after.lstrip()).group(0).strip()
             break
+    if run is None and headers:
+        last = list(_T4_HEADER_RE.finditer(region))[-1]
+        if stacked := _T4_STACKED_RE.match(region, last.end()):
+            return _table4_stacked([stacked.group(k) for k in ("a", "b", "c")], blank_zeros, warnings, unresolved)
     if run is None and blank_zeros and headers:
         run = ""  # zeros left blank and every cell zero: the row prints no digit
     if run is None:
@@ -788,6 +792,46 @@ def _t4_grid(cells: Sequence[str]) -> Grid:
     rows = [["行政复议", "行政诉讼"], ["", "", "", "", "", "未经复议直接起诉", "复议后起诉"],
             results * 3, list(cells)]
     return Grid.from_texts(rows, origin="crawler text table 4")
+
+
+# Labels may be printed more than once (a merged label repeated in every slot it spans).
+_T4_STACKED_RE = re.compile(r"\s*(?:" + _sp("行政复议") + r"\s*)+(?P<a>[\d\s]*?)\s*(?:" + _sp("行政诉讼") + r"\s*)*"
+                            + _sp("未经复议直接起诉") + r"(?P<b>[\d\s]*?)\s*(?:" + _sp("行政诉讼") + r"\s*)*"
+                            + _sp("复议后起诉") + r"(?P<c>[\d\s]*)")
+
+
+def _table4_stacked(runs: list[str], blank_zeros: bool, warnings: list[str],
+                    unresolved: list[UnresolvedRow]) -> Grid:
+    """Table 四 printed a row per proceeding (行政复议 / 未经复议直接起诉 / 复议后起诉, five results each): each
+    row cut on its own under R4; the cells its readings agree on are read, the others listed."""
+    warnings.append("table 四 is printed a row per proceeding, not as one row of fifteen; each row was cut "
+                    "under R4 (总计 = 维持+纠正+其他+尚未审结)")
+    results = list(load_codes().results.items())
+    cells: list[str] = []
+    for (code, label), run in zip(load_codes().proceedings.items(), runs, strict=True):
+        run = run.strip()
+        try:
+            readings = checked_splits(run, [5], blanks=blank_zeros)
+            if not readings and not blank_zeros:
+                # No cut keeps R4: the report's own sum is off; the row is read where every cut agrees.
+                readings = enumerate_splits(run, ["count"] * 5)
+                warnings.append(f"table 四: no cut of the {label} row {run!r} keeps R4; read where every cut agrees")
+        except TooManyReadings:
+            readings = []
+        agreed = agreed_cells(readings) if readings else [None] * 5
+        cells += [c if c is not None else "" for c in agreed]
+        doubt = [i for i, c in enumerate(agreed) if c is None]
+        if doubt:
+            shown = sorted({_show(r) for r in readings})
+            partial = len(doubt) < 5
+            unresolved.append(UnresolvedRow(
+                "T4", code, label, run, "ambiguous_cells",
+                f"Table 四 row {label!r} prints the digits {run!r} with no separators; {len(shown)} readings keep "
+                f"R4 ({' or '.join(shown[:6])}{' …' if len(shown) > 6 else ''}); "
+                + (f"the cells they agree on are loaded, {', '.join(results[i][1] for i in doubt)} not."
+                   if partial else "the row is not loaded."),
+                shown[:MAX_READINGS_LISTED], [results[i][0] for i in doubt] if partial else []))
+    return _t4_grid(cells)
 
 
 def _table4_blank(run: str, unresolved: list[UnresolvedRow]) -> Grid:

@@ -288,6 +288,10 @@ def _section_rows(words: Sequence[Word], h: float, cols: list[float] | None,
     if not numbered and not t2_headers:
         if _anchors(words, _T4_HEADERS, 15, float("inf")):  # table 四 printed with every cell empty
             return [[_join(ln)] for ln in lines] + [[""] * 15], cols, subtotal
+        if _anchors(words, _T4_HEADERS, 5, float("inf")):  # the same, a row per proceeding
+            head = max(_cy(w) for w in words if unicodedata.normalize("NFKC", w[4]).startswith(_T4_HEADERS))
+            return [_label_cells(ln, 2 * h) + ([""] * 5 if _cy(ln[0]) > head + 0.5 * h else []) for ln in lines], \
+                cols, subtotal
         t3, here = _t3_anchors(words, float("inf"))
         if t3 is not None:  # table 三's header at the foot of a page, its rows on the next
             return [[_join(ln)] for ln in lines], t3, here
@@ -296,7 +300,8 @@ def _section_rows(words: Sequence[Word], h: float, cols: list[float] | None,
     t3, here = _t3_anchors(words, first_y)
     if t3 is not None:
         subtotal = here
-    t4 = _anchors(words, _T4_HEADERS, 15, first_y)
+    # Table 四 as one row of fifteen, or a row per proceeding (five result columns).
+    t4 = _anchors(words, _T4_HEADERS, 15, first_y) or _anchors(words, _T4_HEADERS, 5, first_y)
     cols = t3 or (None if t4 else cols)
     width_cols = t4 or cols
     # Header lines end with the column headers' lowest line (rows of blank cells may follow them before
@@ -311,6 +316,10 @@ def _section_rows(words: Sequence[Word], h: float, cols: list[float] | None,
     heading = _is_heading if numbers_apart else (lambda ln: _HEADING_RE.match(ln[0][4]))
     fixed = header_lines | {i for i, ln in enumerate(lines) if heading(ln) and i not in numbered_set
                             or _is_t2_title(ln)}
+    if t4 is not None and len(t4) == 5:
+        # A table 四 a row per proceeding has one header line, close above the first row: it is the
+        # header's, not a wrapped label of that row.
+        fixed |= {i for i, ln in enumerate(lines) if i not in numbered_set and _cy(ln[0]) < header_y}
     owner = _label_lines_of_rows(lines, numbered, fixed, h)
     blank_rows = _blank_row_lines(lines, numbered, owner, fixed, h)
     joined: dict[int, list[int]] = {}  # row's first line -> the other lines of its band
