@@ -78,8 +78,10 @@ FORMAT_SWITCHES = {
     "html": ("encoding", "charset_decl", "title_form", "html_title", "blank_zeros", "t2_split", "js_embed",
              "fullwidth_digits", "label_variant", "html_tables", "remark_column", "subtotals",
              "t4_shape"),
-    "docx": ("title_form", "blank_zeros", "t2_split", "remark_column", "subtotals", "t4_shape"),
-    "pdf": ("title_form", "blank_zeros", "pdf_ruled", "remark_column", "pdf_header_repeat", "subtotals", "t4_shape"),
+    "docx": ("title_form", "blank_zeros", "t2_split", "remark_column", "subtotals", "t4_shape", "label_variant",
+             "fullwidth_digits"),
+    "pdf": ("title_form", "blank_zeros", "pdf_ruled", "remark_column", "pdf_header_repeat", "subtotals", "t4_shape",
+            "label_variant", "fullwidth_digits"),
 }
 
 
@@ -245,13 +247,36 @@ def _stacked_t4(truth: ReportTruth):
     return hook
 
 
-def _table_hook(truth: ReportTruth, v: Variation):
+def _span_text_variants(v: Variation):
+    """A table hook (DOCX, PDF): label variants and full-width digits inside the table cells, as the text
+    layouts and HTML print them."""
+    from dataclasses import replace as _replace
+
+    def text_of(sp) -> str:
+        text = sp.text
+        if v.label_variant:
+            for a, b in _LABEL_VARIANTS:
+                text = text.replace(a, b)
+            text = text.replace("1.属于国家秘密", "1、属于国家秘密")
+        if v.fullwidth_digits and not sp.label and _is_number(text):
+            text = text.translate(_FULLWIDTH)
+        return text
+
+    def hook(section: str, table: SpanTable) -> SpanTable:
+        return [[_replace(sp, text=text_of(sp)) for sp in row] for row in table]
+
+    return hook
+
+
+def _table_hook(truth: ReportTruth, v: Variation, fmt: str):
     """The span renderers' table hook for the variation: subtotals first (they go before 总计), then the
     trailing 备注 column; None when neither is drawn."""
     from .subtotals import subtotals_hook
 
     hooks = ([subtotals_hook(truth, v.subtotals)] if v.subtotals != "none" else []) + (
-        [_stacked_t4(truth)] if v.t4_shape == "stacked" else []) + ([_span_remarks(truth)] if v.remark_column else [])
+        [_stacked_t4(truth)] if v.t4_shape == "stacked" else []) + ([_span_remarks(truth)] if v.remark_column else []) + (
+        # HTML prints its variants by rewriting the page; DOCX and PDF draw them into the cells.
+        [_span_text_variants(v)] if (v.label_variant or v.fullwidth_digits) and fmt in ("docx", "pdf") else [])
     if not hooks:
         return None
 
@@ -525,7 +550,7 @@ _DECL_NAME = {"utf-8": "utf-8", "utf-8-sig": "utf-8", "gbk": "gbk", "gb18030": "
 def render_html_variant(truth: ReportTruth, v: Variation) -> bytes:
     from . import render_html
 
-    hook = _table_hook(truth, v)
+    hook = _table_hook(truth, v, "html")
     if v.js_embed:
         page = render_html.render_js_embedded(truth, split_t2=v.t2_split, year_first=True, table_hook=hook)
     else:
@@ -596,12 +621,12 @@ def render_variant(truth: ReportTruth, fmt: str, v: Variation) -> bytes:
         from . import render_docx
 
         return render_docx.render(truth, split_t2=v.t2_split, title_lines=title_lines(truth, v.title_form),
-                                  table_hook=_table_hook(truth, v))
+                                  table_hook=_table_hook(truth, v, "docx"))
     if fmt == "pdf":
         from . import render_pdf
 
         return render_pdf.render(truth, ruled=v.pdf_ruled, title_lines=title_lines(truth, v.title_form),
-                                 table_hook=_table_hook(truth, v),
+                                 table_hook=_table_hook(truth, v, "pdf"),
                                  repeat_headers=v.pdf_header_repeat)
     raise ValueError(fmt)
 
