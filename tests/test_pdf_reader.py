@@ -446,3 +446,19 @@ def test_real_pdf_without_its_ruling_lines_reads_the_same(name: str, tmp_path: P
     assert {(f.table, f.row_code, f.col_code): f.value for f in unruled.facts} == \
         {(f.table, f.row_code, f.col_code): f.value for f in ruled.facts}
     assert (unruled.agency_name, unruled.year, unruled.template) == (ruled.agency_name, ruled.year, ruled.template)
+
+
+@pytest.mark.parametrize("seed", [1, 186])
+def test_a_number_wrapped_inside_its_cell_is_one_number(tmp_path: Path, seed: int) -> None:
+    """Full-width digits in the narrow columns of a table with a 小计 and a 备注 column wrap inside their cell
+    ('１５' over '５'); without ruling lines the two parts are joined back into 155, never read as 15."""
+    import random
+
+    from pipelines.samplegen.truth import generate_truth
+    from pipelines.samplegen.variations import Variation
+    from tests.variation_check import render_and_check
+
+    truth = generate_truth(rng=random.Random(seed))
+    v = Variation(remark_column=True, subtotals="org_column", fullwidth_digits=True, pdf_ruled=False)
+    out = render_and_check(tmp_path, truth, "pdf", v)
+    assert out.kind == "exact", out.detail

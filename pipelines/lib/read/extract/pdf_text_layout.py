@@ -169,6 +169,36 @@ def _anchors(words: Sequence[Word], keys: tuple[str, ...], n: int, before_y: flo
     return cols if len(cols) == n else None
 
 
+def _join_wrapped_numbers(words: Sequence[Word], h: float) -> list[Word]:
+    """A number too wide for its cell wraps inside it ('１５' over '５'): the two parts stand one line apart in
+    the same column, and at least one of them on a line with no row label. They are one number, at the
+    height between them (where the row's other cells are)."""
+    lines = _lines(words, 0.45 * h)
+    # A stacked group label's single characters (三 / 、/ 本 …) share lines with anything: not a row's label.
+    labelled = [any(not looks_numeric(w[4]) and len(w[4].strip()) > 1 for w in ln) for ln in lines]
+    line_of = {id(w): k for k, ln in enumerate(lines) for w in ln}
+    nums = sorted((w for w in words if looks_numeric(w[4]) and w[4].strip()), key=_cy)
+    joined: dict[int, Word] = {}
+    gone: set[int] = set()
+    for i, a in enumerate(nums):
+        if id(a) in gone:
+            continue
+        for b in nums[i + 1:]:
+            dy = _cy(b) - _cy(a)
+            if dy > 1.2 * h:
+                break
+            overlap = min(a[2], b[2]) - max(a[0], b[0])
+            if (dy >= 0.5 * h and overlap > 0.5 * min(a[2] - a[0], b[2] - b[0]) and id(b) not in gone
+                    and not (labelled[line_of[id(a)]] and labelled[line_of[id(b)]])):
+                top = joined.get(id(a), a)
+                joined[id(a)] = (min(top[0], b[0]), top[1], max(top[2], b[2]), b[3], top[4] + b[4])
+                gone.add(id(b))
+                break
+    if not joined:
+        return list(words)
+    return [joined.get(id(w), w) for w in words if id(w) not in gone]
+
+
 def _t3_anchors(words: Sequence[Word], before_y: float) -> tuple[list[float] | None, int | None]:
     """Table 三's value columns from its header, and the index among them of a 小计 column (None: none).
 
@@ -277,6 +307,8 @@ def _section_rows(words: Sequence[Word], h: float, cols: list[float] | None,
                   subtotal: int | None = None) -> tuple[list[list[str]], list[float] | None, int | None]:
     """A section's rows of cells, table 三's value columns and the index among them of a 小计 (subtotal)
     column set aside (both for the next page's continuation)."""
+    if not numbers_apart:
+        words = _join_wrapped_numbers(words, h)
     if numbers_apart:
         # Numbers and labels form their lines apart; a label line joins its row's numbers below.
         lines = sorted(_chained_lines([w for w in words if looks_numeric(w[4])], 0.45 * h)
