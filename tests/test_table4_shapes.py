@@ -33,3 +33,11 @@ def test_table4_a_row_per_proceeding_reads_back(tmp_path: Path, fmt: str, switch
         whole = {u.row_code for u in rep.unresolved if u.table == "T4" and not u.columns}
         assert len(t4) + len(listed) + 5 * len(whole) == 15
         assert any("a row per proceeding" in w for w in rep.warnings)
+
+
+def test_unruled_rows_of_blanks_are_rows_of_their_own(tmp_path: Path) -> None:
+    """Without ruling lines, a proceeding whose row prints nothing sits one line from the next row's numbers:
+    its label is a row of blanks, never the wrapped label of the neighbouring proceeding (soak, seed 5)."""
+    truth = generate_truth(rng=random.Random(2007778143))
+    out = render_and_check(tmp_path, truth, "pdf", Variation(t4_shape="stacked", pdf_ruled=False, blank_zeros=True))
+    assert out.kind == "exact", out.detail

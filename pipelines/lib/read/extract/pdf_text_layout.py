@@ -82,6 +82,8 @@ def _conflicts(line: list[Word], number_line: list[Word]) -> bool:
     group label ('（三）不予公开') joins a sub-row's numbers, not another group's."""
     if any(_is_subtotal(w[4]) for w in number_line if not looks_numeric(w[4])):
         return True  # a 小计 row some agencies add is complete on its own line: no other label joins it
+    if _names_proceeding(line) and _names_proceeding(number_line):
+        return True  # table 四 a row per proceeding: each proceeding's label is a row of its own
     mine = next((lv for w in line if (lv := _level(w[4]))), None)
     labels = [w for w in number_line if not looks_numeric(w[4])]
     theirs = {_level(w[4]) for w in labels} - {None}
@@ -92,6 +94,14 @@ def _conflicts(line: list[Word], number_line: list[Word]) -> bool:
         group_x = max(w[0] for w in labels if _level(w[4]) == "group")
         return not any(w[0] > group_x and _level(w[4]) is None for w in labels)
     return (mine == "sub" and bool(theirs)) or (mine == "group" and "group" in theirs)
+
+
+_PROCEEDINGS = ("行政复议", "直接起诉", "复议后起诉")
+
+
+def _names_proceeding(line: list[Word]) -> bool:
+    text = "".join(unicodedata.normalize("NFKC", w[4]) for w in line if not looks_numeric(w[4]))
+    return any(p in text for p in _PROCEEDINGS)
 
 
 def _is_subtotal(text: str) -> bool:
