@@ -370,6 +370,11 @@ def _read_page(page: pymupdf.Page) -> _Page:
     raw_words = tp.extractWORDS()
     blocks = tp.extractBLOCKS()
     chrome_blocks = {b[5] for b in blocks if b[6] == 0 and _is_chrome(b[4], b[1], b[3], height)}
+    if chrome_blocks:
+        # A page number stands alone on its line; a bare number beside other words in the margin band is a
+        # table cell (a table carried on at the very top of the page, its cells one block each).
+        chrome_blocks = {b[5] for b in blocks if b[5] in chrome_blocks and not any(
+            w[5] != b[5] and b[1] <= (w[1] + w[3]) / 2 <= b[3] for w in raw_words if w[4].strip())}
     text = "\n".join(b[4].rstrip("\n") for b in blocks if b[6] == 0 and b[5] not in chrome_blocks)
     # Running headers and footers do not stop a table from going on across the page break.
     body = [(w[0], w[1], w[2], w[3], w[4]) for w in raw_words if w[4].strip() and w[5] not in chrome_blocks

@@ -181,13 +181,16 @@ def _anchors(words: Sequence[Word], keys: tuple[str, ...], n: int, before_y: flo
 
 def _join_wrapped_numbers(words: Sequence[Word], h: float) -> list[Word]:
     """A number too wide for its cell wraps inside it ('１５' over '５'): the two parts stand one line apart in
-    the same column, and at least one of them on a line with no row label. They are one number, at the
-    height between them (where the row's other cells are)."""
+    the same column, and either one of them stands on a line with no row label or the two straddle a line
+    of the row's other numbers (a wrapped label beside them). They are one number, at the height between
+    them (where the row's other cells are)."""
     lines = _lines(words, 0.45 * h)
     # A stacked group label's single characters (三 / 、/ 本 …) share lines with anything: not a row's label.
     labelled = [any(not looks_numeric(w[4]) and len(w[4].strip()) > 1 for w in ln) for ln in lines]
     line_of = {id(w): k for k, ln in enumerate(lines) for w in ln}
     nums = sorted((w for w in words if looks_numeric(w[4]) and w[4].strip()), key=_cy)
+    # Heights of lines holding a row's numbers: a wrapped number straddles its row's line.
+    row_heights = [(k, _cy(ln[0])) for k, ln in enumerate(lines) if sum(looks_numeric(w[4]) for w in ln) >= 2]
     joined: dict[int, Word] = {}
     gone: set[int] = set()
     for i, a in enumerate(nums):
@@ -198,8 +201,11 @@ def _join_wrapped_numbers(words: Sequence[Word], h: float) -> list[Word]:
             if dy > 1.2 * h:
                 break
             overlap = min(a[2], b[2]) - max(a[0], b[0])
+            mid = (_cy(a) + _cy(b)) / 2
+            straddles = any(abs(y - mid) <= 0.3 * h for k, y in row_heights
+                            if k not in (line_of[id(a)], line_of[id(b)]))
             if (dy >= 0.5 * h and overlap > 0.5 * min(a[2] - a[0], b[2] - b[0]) and id(b) not in gone
-                    and not (labelled[line_of[id(a)]] and labelled[line_of[id(b)]])):
+                    and (straddles or not (labelled[line_of[id(a)]] and labelled[line_of[id(b)]]))):
                 top = joined.get(id(a), a)
                 joined[id(a)] = (min(top[0], b[0]), top[1], max(top[2], b[2]), b[3], top[4] + b[4])
                 gone.add(id(b))
@@ -335,8 +341,19 @@ def _section_rows(words: Sequence[Word], h: float, cols: list[float] | None,
             return [_label_cells(ln, 2 * h) + ([""] * 5 if _cy(ln[0]) > head + 0.5 * h else []) for ln in lines], \
                 cols, subtotal
         t3, here = _t3_anchors(words, float("inf"))
-        if t3 is not None:  # table 三's header at the foot of a page, its rows on the next
-            return [[_join(ln)] for ln in lines], t3, here
+        if t3 is not None:
+            # Table 三's header with no number under it: at the foot of a page (its rows on the next), or a
+            # table whose every cell is zero and left blank. Lines below the header are rows of blank cells
+            # (a wrapped label's other line, matching no row, is passed over by the interpreter).
+            keys = (*_T3_HEADERS, "小计")
+            head = max(_cy(w) for w in words if unicodedata.normalize("NFKC", w[4]).startswith(keys))
+            width = len(t3) - (here is not None)
+            return [_label_cells(ln, 2 * h) + ([""] * width if _cy(ln[0]) > head + 0.5 * h else [])
+                    for ln in lines], t3, here
+        if cols is not None:
+            # Table 三 carried over from the page before, with nothing printed in any cell here.
+            width = len(cols) - (subtotal is not None)
+            return [_label_cells(ln, 2 * h) + [""] * width for ln in lines], cols, subtotal
         return [], cols, subtotal  # prose: no table here
     first_y = _cy(lines[numbered[0]][0]) if numbered else float("inf")
     t3, here = _t3_anchors(words, first_y)
