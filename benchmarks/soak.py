@@ -124,8 +124,8 @@ def main() -> int:
         s = stats[fmt]
         if s["partial"]:
             print(f"{fmt}: {s['partial']} of the {s['exact']} loaded documents list unresolved rows "
-                  f"({s['rows_unresolved']} rows, {s['cells_unresolved']} cells not loaded: printed digits that "
-                  "several readings fit; none guessed)")
+                  f"({s['rows_unresolved']} rows, {s['cells_unresolved']} cells not loaded: printed, but not "
+                  "readable with certainty (several readings fit, or a number without its place); none guessed)")
     for (fmt, reason, layout, blanks), n in sorted(refusals.items()):
         print(f"true refusals in {fmt}: {n} x {reason} (text_layout={layout}, blank_zeros={blanks})")
     for fmt in formats:
