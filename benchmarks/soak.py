@@ -6,7 +6,7 @@ variation (tests/variation_check.py). Prints, per format: documents, loaded, loa
 documents, true refusals, failures by kind, cells compared and cells wrong; then the first failing document
 of each kind, reduced to its minimal variation (switches set back to default one by one while it still fails).
 
-Usage: python benchmarks/soak.py [N] [--seed S] [--formats txt,html,docx,pdf] [--keep DIR]
+Usage: python benchmarks/soak.py [N] [--seed S] [--formats txt,html,docx,pdf,md] [--keep DIR]
 N documents in all (default 10000), spread over the formats by weight (PDF rendering is the slow part).
 """
 
@@ -27,7 +27,7 @@ from pipelines.samplegen.truth import generate_truth  # noqa: E402
 from pipelines.samplegen.variations import FORMAT_SWITCHES, SWITCHES, Variation, random_variation  # noqa: E402
 from tests.variation_check import Outcome, render_and_check  # noqa: E402
 
-WEIGHTS = {"txt": 5, "html": 3, "docx": 1, "pdf": 1}
+WEIGHTS = {"txt": 5, "html": 3, "docx": 1, "pdf": 1, "md": 3}
 
 
 def minimise(tmp: Path, truth, fmt: str, v: Variation, kind: str) -> Variation:
@@ -44,7 +44,7 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("n", type=int, nargs="?", default=10_000)
     ap.add_argument("--seed", type=int, default=1)
-    ap.add_argument("--formats", default="txt,html,docx,pdf")
+    ap.add_argument("--formats", default="txt,html,docx,pdf,md")
     ap.add_argument("--keep", type=Path, default=None, help="write each first failing document here")
     args = ap.parse_args()
     formats = [f for f in args.formats.split(",") if f]
@@ -60,6 +60,7 @@ def main() -> int:
     # Per format, switch and value: documents drawn and true refusals (which switch values the refusals share).
     by_switch: dict[str, Counter] = defaultdict(Counter)
     refused_by_switch: dict[str, Counter] = defaultdict(Counter)
+    failed_by_switch: dict[str, Counter] = defaultdict(Counter)  # the same for failures (which values they share)
     t0 = time.perf_counter()
     with tempfile.TemporaryDirectory() as d:
         tmp = Path(d)
@@ -84,6 +85,9 @@ def main() -> int:
                 refusals[(fmt, out.detail.split(":")[0], vf.text_layout, vf.blank_zeros)] += 1
                 for name in FORMAT_SWITCHES[fmt]:
                     refused_by_switch[fmt][(name, getattr(vf, name))] += 1
+            if not out.ok:
+                for name in FORMAT_SWITCHES[fmt]:
+                    failed_by_switch[fmt][(name, getattr(vf, name))] += 1
             if not out.ok and (fmt, out.kind) not in first:
                 first[(fmt, out.kind)] = (doc_seed, out, minimise(tmp, truth, fmt, v, out.kind))
                 if args.keep:
@@ -120,8 +124,8 @@ def main() -> int:
         s = stats[fmt]
         if s["partial"]:
             print(f"{fmt}: {s['partial']} of the {s['exact']} loaded documents list unresolved rows "
-                  f"({s['rows_unresolved']} rows, {s['cells_unresolved']} cells not loaded: printed digits that "
-                  "several readings fit; none guessed)")
+                  f"({s['rows_unresolved']} rows, {s['cells_unresolved']} cells not loaded: printed, but not "
+                  "readable with certainty (several readings fit, or a number without its place); none guessed)")
     for (fmt, reason, layout, blanks), n in sorted(refusals.items()):
         print(f"true refusals in {fmt}: {n} x {reason} (text_layout={layout}, blank_zeros={blanks})")
     for fmt in formats:
@@ -131,6 +135,14 @@ def main() -> int:
         for name in FORMAT_SWITCHES[fmt]:
             vals = sorted({val for (n, val) in by_switch[fmt] if n == name}, key=str)
             print(f"  {name:>16}: " + ", ".join(f"{val}={refused_by_switch[fmt][(name, val)]}/"
+                                              f"{by_switch[fmt][(name, val)]}" for val in vals))
+    for fmt in formats:
+        if not failed_by_switch[fmt]:
+            continue
+        print(f"failures in {fmt} by switch value (failed / documents drawn with it):")
+        for name in FORMAT_SWITCHES[fmt]:
+            vals = sorted({val for (n, val) in by_switch[fmt] if n == name}, key=str)
+            print(f"  {name:>16}: " + ", ".join(f"{val}={failed_by_switch[fmt][(name, val)]}/"
                                               f"{by_switch[fmt][(name, val)]}" for val in vals))
     for (fmt, kind), (seed, out, v) in sorted(first.items()):
         print(f"\nfirst {kind} in {fmt}: generate_truth(rng=random.Random({seed})), minimal variation {v.changed()}")

@@ -73,6 +73,15 @@ def test_pdf_variations_parse_back(tmp_path, truth, v):
     _assert_ok(tmp_path, truth, "pdf", v)
 
 
+@_settings(200)
+@given(truth=truths(), v=variations("md"))
+def test_md_variations_parse_back(tmp_path, truth, v):
+    """PDF->markdown conversions (render_md.py): tables split at pages, labels floated or lost, footers,
+    pads, merged cells, header pieces, blank zeros… Each loads cell for cell (a cell absent only where the
+    report lists it unresolved); acceptable_refusals allows no refusal for md."""
+    _assert_ok(tmp_path, truth, "md", v)
+
+
 def test_default_switches_render_the_plain_renderers():
     """With every switch at its default the generator emits exactly what data/inbox was made with."""
     from pipelines.samplegen import render_html

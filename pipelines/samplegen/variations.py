@@ -22,7 +22,7 @@ from .narrative import SECTION_HEADINGS, build_narrative
 from .spans import SpanTable, place, t2_tables, t3_table, t4_table
 from .truth import ReportTruth
 
-FORMATS = ("txt", "html", "docx", "pdf")
+FORMATS = ("txt", "html", "docx", "pdf", "md")
 
 # name -> values (the first is the default). Keep in step with docs/variations.md.
 SWITCHES: dict[str, tuple] = {
@@ -66,6 +66,20 @@ SWITCHES: dict[str, tuple] = {
     # or a screenshot of tables printed without ruling lines.
     "table_images": ("none", "screenshot", "scan", "unruled"),
     "image_src": ("data_uri", "sibling_file"),  # html pictures: inline data: URIs, or files beside the page
+    # Markdown as PDF -> markdown converters leave it (render_md.py says what each does).
+    "md_split": ("none", "pages", "pages_header", "structure"),  # one md table / new one at page breaks / ...
+    "md_labels": ("in_row", "floated", "lost", "cut"),  # table-三 row labels moved to prose, dropped, cut
+    "md_footers": ("none", "dashes", "number"),  # '— 5 —' or a bare '5' at page breaks, inside tables too
+    "md_pad": (False, True),  # rows padded with empty cells to the widest row of their md table
+    "md_merged": ("omit", "empty", "repeat", "split"),  # merged cells once / empty slots / repeated / spread
+    "md_header": ("rows", "prose", "split"),  # header rows as md rows, as prose lines, or their wrapped pieces
+    "md_separator": ("plain", "aligned"),  # '|---|' or '|:---|:---:|---:|'
+    "md_title_wrap": (False, True),  # the title broken again before 年度报告 ('…工作' / '年度报告')
+    "md_spaces": (False, True),  # '2024 年', spaces inside labels, '1 295' inside number cells
+    "md_wrap": (False, True),  # prose broken at the page's line width
+    "md_headings": ("plain", "atx"),  # '## 三、…' headings and '## 表三：…' captions above each md table
+    "md_t2_prose": (False, True),  # table 二's one-column blocks as prose lines '行政许可 97'
+    "md_cell_breaks": ("join", "br", "space"),  # a label wrapped in its cell: joined, '<br>', or a space
 }
 # Switches that make a document need OCR (~10 s each): honoured like FORMAT_SWITCHES but not drawn by
 # random_variation or the property test; benchmarks/bench_ocr.py and tests/test_ocr_images.py draw them.
@@ -82,6 +96,9 @@ FORMAT_SWITCHES = {
              "fullwidth_digits"),
     "pdf": ("title_form", "blank_zeros", "pdf_ruled", "remark_column", "pdf_header_repeat", "subtotals", "t4_shape",
             "label_variant", "fullwidth_digits"),
+    "md": ("title_form", "blank_zeros", "fullwidth_digits", "label_variant", "md_split", "md_labels", "md_footers",
+           "md_pad", "md_merged", "md_header", "md_separator", "md_title_wrap", "md_spaces", "md_wrap",
+           "md_headings", "md_t2_prose", "md_cell_breaks"),
 }
 
 
@@ -116,6 +133,19 @@ class Variation:
     pdf_header_repeat: bool = False
     table_images: str = "none"
     image_src: str = "data_uri"
+    md_split: str = "none"
+    md_labels: str = "in_row"
+    md_footers: str = "none"
+    md_pad: bool = False
+    md_merged: str = "omit"
+    md_header: str = "rows"
+    md_separator: str = "plain"
+    md_title_wrap: bool = False
+    md_spaces: bool = False
+    md_wrap: bool = False
+    md_headings: str = "plain"
+    md_t2_prose: bool = False
+    md_cell_breaks: str = "join"
 
     def __post_init__(self):
         for f in fields(self):
@@ -611,6 +641,10 @@ def render_variant(truth: ReportTruth, fmt: str, v: Variation) -> bytes:
     if fmt == "txt":
         text = render_text_variant(truth, v)
         return encode(text, v.encoding)
+    if fmt == "md":
+        from . import render_md
+
+        return render_md.render(truth, v)
     if v.table_images != "none":
         from .table_images import variant_files
 
