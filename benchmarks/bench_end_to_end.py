@@ -2,6 +2,7 @@
 
     python benchmarks/bench_end_to_end.py [--docs 1000] [--formats txt,html,docx,pdf] [--workers 2]
                                           [--executor in_process] [--workdir DIR] [--keep]
+                                          [--gen-workers 1] [--generate-only]
 
 Writes N generated reports (distinct agency-years, the formats taking turns, so a quarter each by
 default) to an inbox (kept in --workdir and reused when it already holds N files), then:
@@ -37,13 +38,25 @@ sys.path.insert(0, str(REPO / "tests"))
 from gen_reports import report_texts  # noqa: E402
 
 
-def write_inbox(inbox: Path, n: int, formats: tuple[str, ...]) -> None:
+def _write_shard(inbox: Path, n: int, formats: tuple[str, ...], shard: tuple[int, int]) -> None:
+    for name, data in report_texts(n, seed=13, formats=formats, shard=shard):
+        (inbox / name).write_bytes(data)
+
+
+def write_inbox(inbox: Path, n: int, formats: tuple[str, ...], workers: int = 1) -> None:
+    """The generated inbox; ``workers`` processes render it between them (the same files as one)."""
     if inbox.is_dir() and sum(1 for _ in inbox.iterdir()) == n:
         return  # rendering thousands of PDFs takes a while: reuse
     shutil.rmtree(inbox, ignore_errors=True)
     inbox.mkdir(parents=True)
-    for name, data in report_texts(n, seed=13, formats=formats):
-        (inbox / name).write_bytes(data)
+    if workers <= 1:
+        _write_shard(inbox, n, formats, (0, 1))
+        return
+    from concurrent.futures import ProcessPoolExecutor
+
+    with ProcessPoolExecutor(workers) as pool:
+        for f in [pool.submit(_write_shard, inbox, n, formats, (i, workers)) for i in range(workers)]:
+            f.result()
 
 
 def floor_seconds(files: list[Path]) -> tuple[float, float]:
@@ -152,16 +165,21 @@ def main() -> None:
     ap.add_argument("--executor", default="in_process", choices=("in_process", "multiprocess", "dask"))
     ap.add_argument("--workdir", type=Path, default=None, help="keeps the generated inbox between runs")
     ap.add_argument("--keep", action="store_true", help="keep the warehouse (for its size, or to look at it)")
+    ap.add_argument("--gen-workers", type=int, default=1,
+                    help="processes that render the generated inbox (DOCX/PDF take ~0.15 s CPU each)")
+    ap.add_argument("--generate-only", action="store_true", help="write the inbox and stop")
     args = ap.parse_args()
     formats = tuple(args.formats.split(","))
     work = args.workdir or Path(tempfile.mkdtemp(prefix="gongkai-e2e-"))
     inbox = work / f"inbox-{args.docs}-{'-'.join(formats)}"
     t = time.perf_counter()
-    write_inbox(inbox, args.docs, formats)
+    write_inbox(inbox, args.docs, formats, args.gen_workers)
     files = sorted(inbox.iterdir())
     print(f"{len(files)} documents ({', '.join(formats)} taking turns) in {inbox} "
           f"[generated/listed in {time.perf_counter() - t:.1f} s]; load average {os.getloadavg()[0]:.1f}, "
           f"{os.cpu_count()} cores", flush=True)
+    if args.generate_only:
+        return
 
     floor, floor_cpu = floor_seconds(files)
     print(f"floor (unavoidable work, 1 core): {floor:6.2f} s wall = {len(files) / floor:7.1f} docs/s, "
