@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+import shutil
 import subprocess
 import sys
 import time
@@ -63,14 +64,28 @@ def _evaluated_at_by_agency(con: duckdb.DuckDBPyConnection) -> dict[str, set]:
     return out
 
 
-@pytest.fixture()
-def warehouse(tmp_path: Path):
-    inbox, path = tmp_path / "inbox", tmp_path / "w.duckdb"
+@pytest.fixture(scope="module")
+def judged_once(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An inbox of AGENCIES x YEARS reports, loaded and judged once (copied by each test)."""
+    root = tmp_path_factory.mktemp("judged")
+    inbox, path = root / "inbox", root / "w.duckdb"
     write_reports(inbox, AGENCIES * YEARS, seed=7)
     con = connection.open_warehouse(path)
-    _load(con, inbox, path)
-    first = quality.refresh_quality(con)
-    assert first.full and first.agencies == AGENCIES  # never judged: everything
+    try:
+        _load(con, inbox, path)
+        first = quality.refresh_quality(con)
+        assert first.full and first.agencies == AGENCIES  # never judged: everything
+    finally:
+        con.close()
+    return root
+
+
+@pytest.fixture()
+def warehouse(judged_once: Path, tmp_path: Path):
+    root = tmp_path / "copy"
+    shutil.copytree(judged_once, root)
+    inbox, path = root / "inbox", root / "w.duckdb"
+    con = connection.open_warehouse(path)
     yield con, inbox, path
     con.close()
 
@@ -194,27 +209,42 @@ def test_changed_rules_judge_everything(warehouse, tmp_path: Path, monkeypatch: 
     assert quality.quality_is_current(con)
 
 
-def test_a_failed_pass_leaves_the_stored_results(warehouse, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_pass_that_fails_keeps_each_agency_whole_and_the_next_pass_finishes(
+        warehouse, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each chunk replaces its agencies in one transaction: a pass that dies in its second chunk leaves the
+    first chunk's agencies judged anew and the second's as they were (still stale: the next pass judges
+    them); a pass of one chunk is all or nothing."""
     con, inbox, path = warehouse
     stored = _state(con)
-    name, data = next(report_texts(1, seed=99, offset=3))
-    (inbox / name.replace(".txt", ".v2.txt")).write_bytes(data)
+    for offset in (3, 2 * YEARS + 3):  # agencies 0 and 2: stale, in two chunks of one agency each
+        name, data = next(report_texts(1, seed=99, offset=offset))
+        (inbox / name.replace(".txt", ".v2.txt")).write_bytes(data)
     _load(con, inbox, path)
+    stale = plan.stale_agencies(con)
+    assert len(stale) == 2
     calls = {"n": 0}
     real = quality.evaluate_suite
 
-    def failing(*args, **kwargs):
+    def dies_in_the_second_chunk(*args, **kwargs):
         calls["n"] += 1
-        if calls["n"] == 3:
+        if calls["n"] == len(quality.suite_names()) + 3:
             raise RuntimeError("the judging process died")
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(quality, "evaluate_suite", failing)
+    monkeypatch.setattr(quality, "evaluate_suite", dies_in_the_second_chunk)
     with pytest.raises(RuntimeError):
-        quality.refresh_quality(con)
-    assert _state(con) == stored  # all of the pass or none of it
+        quality.refresh_quality(con, chunk_reports=YEARS + 1)
+    left = plan.stale_agencies(con)
+    assert len(left) == 1 and left < stale
+    waiting = next(iter(left))
+    judged_before = {r for (r,) in con.execute("SELECT report_id FROM quality_inputs WHERE agency_id = ?",
+                                                [waiting]).fetchall()}
+    assert len(judged_before) == YEARS  # its revision is not judged yet, and its rows are those stored before
+    assert [r for r in _rows(con) if r[0] in judged_before] == [r for r in stored["results"] if r[0] in judged_before]
     monkeypatch.undo()
-    assert quality.refresh_quality(con).agencies == 1  # and the next pass judges what is still stale
+    done = quality.refresh_quality(con, chunk_reports=YEARS + 1)
+    assert done.agencies == 1 and done.chunks == 1
+    assert _state(con) == _full_judgement(con)
 
 
 def test_quality_chunk_setting() -> None:

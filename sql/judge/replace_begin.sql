@@ -1,4 +1,4 @@
--- Inside the pass's transaction, before the agencies in judge_agencies are judged again: remove their stored
+-- Inside a chunk's transaction, before the agencies in judge_agencies are judged again: remove their stored
 -- results and bookkeeping. A report's rows go whether the report is in one of these agencies now or was when
 -- it was judged (a report that moved, or is gone); rows without a report go by the agency that owned them.
 DELETE FROM quality_results

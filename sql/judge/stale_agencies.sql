@@ -6,6 +6,7 @@ WITH changed AS (
     FROM report_inputs n FULL JOIN quality_inputs j ON j.report_id = n.report_id
     WHERE n.report_id IS NULL OR j.report_id IS NULL
        OR n.agency_id <> j.agency_id OR n.agency_name <> j.agency_name OR n.accepted_seq <> j.accepted_seq
+       OR n.loaded_at <> j.loaded_at
        OR n.readings IS DISTINCT FROM j.readings
 )
 SELECT agency_now AS agency_id FROM changed WHERE agency_now IS NOT NULL

@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import hashlib
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -80,15 +82,21 @@ def _has_bookkeeping(con: duckdb.DuckDBPyConnection) -> bool:
                        "'quality_scope_agencies')").fetchone()[0] == 2
 
 
-def define_report_inputs(con: duckdb.DuckDBPyConnection) -> None:
-    """The temp view report_inputs (sql/judge/report_inputs.sql) the staleness and bookkeeping queries read."""
+@contextmanager
+def report_inputs(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    """The temp view report_inputs (sql/judge/report_inputs.sql) that the staleness and bookkeeping queries
+    read, for the duration of the block (dropped after: no temp object outlives its use)."""
     con.execute("CREATE OR REPLACE TEMP VIEW report_inputs AS " + read_sql("judge/report_inputs.sql"))
+    try:
+        yield
+    finally:
+        con.execute("DROP VIEW IF EXISTS temp.report_inputs")
 
 
 def stale_agencies(con: duckdb.DuckDBPyConnection) -> set[str]:
     """Agencies with a report loaded, re-loaded, moved, removed or read by a person since it was judged."""
-    define_report_inputs(con)
-    return {a for (a,) in con.execute(read_sql("judge/stale_agencies.sql")).fetchall()}
+    with report_inputs(con):
+        return {a for (a,) in con.execute(read_sql("judge/stale_agencies.sql")).fetchall()}
 
 
 @dataclass(frozen=True)
