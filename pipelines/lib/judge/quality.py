@@ -104,7 +104,8 @@ def rule_frame(con: duckdb.DuckDBPyConnection, rule_id: str) -> pl.DataFrame:
 def _message(rule_id: str, scope: str, passed: bool | None, expected: float, observed: float,
              hint: str | None = None, means: tuple[str | None, str | None] = (None, None),
              note: str | None = None) -> str:
-    """``means``: what expected and observed stand for in this rule (suite meta expected_means /
+    """One finding's sentence (the definition; ``messages`` builds the same sentences set-wise).
+    ``means``: what expected and observed stand for in this rule (suite meta expected_means /
     observed_means), said beside the numbers so a reader need not know the rule's query."""
     if passed is None:
         return f"{rule_id} on {scope}: not assessable (the total cell was left blank or the input is missing)."
@@ -115,6 +116,38 @@ def _message(rule_id: str, scope: str, passed: bool | None, expected: float, obs
     obs = f"{observed:g}" + (f" ({obs_means})" if obs_means else "")
     msg = f"{rule_id} on {scope}: expected {exp}, found {obs}; off by {observed - expected:+g}."
     return " ".join(part for part in (msg, note, hint) if part)
+
+
+def _formatted(values: pl.Expr, frame: pl.DataFrame, spec: str) -> pl.Expr:
+    """``format(v, spec)`` of every value, computed once per distinct value (the counts repeat a lot)."""
+    distinct = frame.select(values.alias("v")).get_column("v").drop_nulls().unique().to_list()
+    return values.replace_strict({v: format(v, spec) for v in distinct}, default="NULL", return_dtype=pl.String)
+
+
+def messages(frame: pl.DataFrame, hints: dict[str, str | None],
+             means: dict[str, tuple[str | None, str | None]]) -> pl.Series:
+    """``_message`` of every row of ``frame`` (rule_id, scope, passed, expected, observed, note), built as
+    column expressions: at national scale a pass writes millions of sentences."""
+    zero_signless = [pl.col(c).replace(-0.0, 0.0) for c in ("expected", "observed")]  # '-0' says nothing
+    frame = frame.with_columns(*zero_signless, (pl.col("observed") - pl.col("expected")).alias("_off"))
+    exp, obs, off = (_formatted(pl.col("expected"), frame, "g"), _formatted(pl.col("observed"), frame, "g"),
+                     _formatted(pl.col("_off"), frame, "+g"))
+
+    def per_rule(table: dict[str, str]) -> pl.Expr:
+        return pl.col("rule_id").replace_strict(table, default="", return_dtype=pl.String)
+
+    exp_means = per_rule({r: f" ({m[0]})" for r, m in means.items() if m[0]})
+    obs_means = per_rule({r: f" ({m[1]})" for r, m in means.items() if m[1]})
+    hint = per_rule({r: f" {h}" for r, h in hints.items() if h})
+    note = pl.when(pl.col("note").fill_null("") != "").then(pl.lit(" ") + pl.col("note")).otherwise(pl.lit(""))
+    head = pl.col("rule_id") + pl.lit(" on ") + pl.col("scope").fill_null("None")
+    sentence = (pl.when(pl.col("passed").is_null())
+                .then(head + pl.lit(": not assessable (the total cell was left blank or the input is missing)."))
+                .when(pl.col("passed"))
+                .then(head + pl.lit(": holds (") + exp + pl.lit(")."))
+                .otherwise(pl.concat_str([head, pl.lit(": expected "), exp, exp_means, pl.lit(", found "), obs,
+                                          obs_means, pl.lit("; off by "), off, pl.lit("."), note, hint])))
+    return frame.select(sentence.alias("message")).get_column("message")
 
 
 _RESULT_COLUMNS = [*QUALITY_SCHEMA, "agency_id"]
@@ -146,9 +179,7 @@ def evaluate_suite(con: duckdb.DuckDBPyConnection, suite_name: str, session: GXS
     hints = {e["meta"]["rule_id"]: e["meta"].get("failure_hint") for e in suite["expectations"]}
     means = {e["meta"]["rule_id"]: (e["meta"].get("expected_means"), e["meta"].get("observed_means"))
              for e in suite["expectations"]}
-    msgs = [_message(r, s, p, e, o, hints.get(r), means.get(r, (None, None)), n) for r, s, p, e, o, n in
-            df.select("rule_id", "scope", "passed", "expected", "observed", "note").iter_rows()]
-    return df.with_columns(pl.Series("message", msgs, pl.String)).select(_RESULT_COLUMNS)
+    return df.with_columns(messages(df, hints, means)).select(_RESULT_COLUMNS)
 
 
 @dataclass(frozen=True)
