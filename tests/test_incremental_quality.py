@@ -182,8 +182,10 @@ def test_chunks_of_one_agency_give_the_rows_of_one_chunk(warehouse, tmp_path: Pa
     done = quality.refresh_quality(con, docs, full=True, chunk_reports=1)
     assert done.chunks == AGENCIES  # a group is never cut: one agency's six reports are one chunk
     assert _state(con) == whole
-    # The index lists every suite with the warehouse's totals (not the last chunk's).
+    # The index lists every suite with the warehouse's totals (not the last chunk's); the validation pages
+    # are the last chunk's, and say so.
     index = (docs / "index.html").read_text(encoding="utf-8")
+    assert f"(full-{AGENCIES}-of-{AGENCIES})" in index
     for name in quality.suite_names():
         rules = quality.suite_rules(name)
         scopes, failed = con.execute("SELECT count(*), count(*) FILTER (WHERE NOT passed) FROM quality_results "
