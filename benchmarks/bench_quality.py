@@ -17,7 +17,6 @@ import hashlib
 import json
 import os
 import random
-import resource
 import subprocess
 import sys
 import tempfile
@@ -68,6 +67,13 @@ def build(n: int, path: Path) -> None:
     con.close()
 
 
+def peak_rss_mb() -> int:
+    """This process's peak RSS (VmHWM). Not getrusage's ru_maxrss: Linux carries that over from the parent
+    across fork and exec, so a child of a big process would report the parent's size."""
+    with open("/proc/self/status", encoding="ascii") as f:
+        return next(int(line.split()[1]) for line in f if line.startswith("VmHWM:")) // 1024
+
+
 def measure(path: Path, full: bool) -> dict:
     """One quality pass in this (fresh) process."""
     from pipelines.lib.judge import quality
@@ -75,15 +81,14 @@ def measure(path: Path, full: bool) -> dict:
     from pipelines.lib.load import connection
 
     GXSession()  # import Great Expectations before the clock starts: the same in every pass
-    rss_imports = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
+    rss_imports = peak_rss_mb()
     con = connection.open_warehouse(path)
     t, c = time.perf_counter(), time.process_time()
     done = quality.refresh_quality(con, full=full)
     wall, cpu = time.perf_counter() - t, time.process_time() - c
     rows = con.execute("SELECT count(*) FROM quality_results").fetchone()[0]
     con.close()
-    return {"wall": wall, "cpu": cpu, "rss_imports_mb": rss_imports,
-            "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024,
+    return {"wall": wall, "cpu": cpu, "rss_imports_mb": rss_imports, "peak_rss_mb": peak_rss_mb(),
             "summary": done.summary(), "rows": rows}
 
 
