@@ -127,13 +127,74 @@ def ingest(inbox: Path, warehouse: Path, workers: int, executor: str) -> tuple[f
                "print('PEAK_RSS_KB',u.ru_maxrss,u.ru_utime+u.ru_stime,file=sys.stderr);"
                "sys.exit(r.returncode)")
     t0 = time.perf_counter()
-    out = subprocess.run([sys.executable, "-c", wrapper, *cmd], env=env, capture_output=True, text=True)
+    proc = subprocess.Popen([sys.executable, "-c", wrapper, *cmd], env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    sampler = RssSampler(proc.pid)
+    sampler.start()
+    stdout, stderr = proc.communicate()
+    sampler.stop()
     wall = time.perf_counter() - t0
-    log = out.stdout + "\n" + out.stderr
-    if out.returncode != 0:
-        raise SystemExit(f"gongkai ingest failed ({out.returncode}):\n{out.stdout}\n{out.stderr[-3000:]}")
-    _, rss_kb, cpu = next(line.split() for line in out.stderr.splitlines() if line.startswith("PEAK_RSS_KB"))
+    log = stdout + "\n" + stderr
+    if proc.returncode != 0:
+        raise SystemExit(f"gongkai ingest failed ({proc.returncode}):\n{stdout}\n{stderr[-3000:]}")
+    _, rss_kb, cpu = next(line.split() for line in stderr.splitlines() if line.startswith("PEAK_RSS_KB"))
+    INGEST_RSS_SUM_MB.append(sampler.peak_sum_mb)
     return wall, int(rss_kb) // 1024, float(cpu), log
+
+
+INGEST_RSS_SUM_MB: list[int] = []  # per ingest() call: the sampled peak of all its processes' PSS together
+
+
+class RssSampler:
+    """Every second, the proportional set size (PSS: shared pages split between the processes sharing them,
+    so forked parse workers are not counted twice) of all descendants of ``root`` added up; keeps the
+    largest sum. getrusage gives the largest single process only, and the ingest runs beside its workers."""
+
+    def __init__(self, root: int, every: float = 1.0):
+        import threading
+
+        self.root, self.every, self.peak_sum_mb = root, every, 0
+        self._done = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._done.set()
+        self._thread.join()
+
+    def _run(self) -> None:
+        while not self._done.wait(self.every):
+            self.peak_sum_mb = max(self.peak_sum_mb, self._sum_mb())
+
+    def _descendants(self) -> list[int]:
+        parent: dict[int, int] = {}
+        for d in Path("/proc").iterdir():
+            if d.name.isdigit():
+                try:
+                    parent[int(d.name)] = int((d / "stat").read_text().rsplit(")", 1)[1].split()[1])
+                except (OSError, IndexError, ValueError):
+                    continue
+
+        def below_root(pid: int) -> bool:
+            while pid > 1:
+                pid = parent.get(pid, 0)
+                if pid == self.root:
+                    return True
+            return False
+
+        return [pid for pid in parent if below_root(pid)]
+
+    def _sum_mb(self) -> int:
+        kb = 0
+        for pid in self._descendants():
+            try:
+                text = Path(f"/proc/{pid}/smaps_rollup").read_text()
+            except OSError:
+                continue
+            kb += next((int(line.split()[1]) for line in text.splitlines() if line.startswith("Pss:")), 0)
+        return kb // 1024
 
 
 _PHASE_MARKS = (("scan", "inbox: "), ("parse", "parsed "), ("load", "recall this run"), ("quality", "quality: "),
@@ -193,7 +254,8 @@ def main() -> None:
     summary = [line for line in out.splitlines() if line.startswith(("documents seen", "warehouse:"))]
     print(f"phases of that run: {phases(out, wall)}", flush=True)
     print(f"gongkai ingest ({args.executor}, {args.workers} parse workers), empty warehouse: {wall:6.2f} s wall = "
-          f"{len(files) / wall:7.1f} docs/s, {cpu:6.2f} s CPU (all processes), peak RSS {rss} MB; "
+          f"{len(files) / wall:7.1f} docs/s, {cpu:6.2f} s CPU (all processes), peak RSS {rss} MB (largest process; "
+          f"all processes together (PSS, sampled each second): {INGEST_RSS_SUM_MB[-1]} MB); "
           f"{' | '.join(summary)}", flush=True)
     print(f"ratio end-to-end / floor: {wall / floor:.1f}x wall (ingest on {args.workers} workers, floor on 1 core); "
           f"{cpu / floor_cpu:.1f}x CPU (all the ingest's processes / the floor's)")
