@@ -273,3 +273,12 @@ def test_cli_refuses_a_bad_quality_chunk(tmp_path: Path) -> None:
         assert out.returncode == 2, out.stderr
         assert "GONGKAI_QUALITY_CHUNK must be a whole number of reports" in out.stderr
         assert "Traceback" not in out.stderr
+
+
+def test_chunks_hold_whole_groups_up_to_the_size() -> None:
+    groups = [(["a"], 3), (["b", "c"], 4), (["d"], 0), (["e"], 9), (["f"], 1)]
+    # a group is never cut; a group larger than the size is a chunk of its own; one with no reports left
+    # (an agency whose reports are gone) still rides along, so its rows are removed
+    assert plan.chunked(groups, 7) == [["a", "b", "c", "d"], ["e"], ["f"]]
+    assert plan.chunked(groups, 100) == [["a", "b", "c", "d", "e", "f"]]
+    assert plan.chunked([], 5) == []

@@ -147,7 +147,7 @@ def chunked(groups: list[tuple[list[str], int]], chunk_reports: int) -> list[lis
         if current and size + reports > chunk_reports:
             chunks.append(current)
             current, size = [], 0
-        current = current + agencies
+        current.extend(agencies)
         size += reports
     if current:
         chunks.append(current)
