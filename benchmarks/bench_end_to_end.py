@@ -2,6 +2,7 @@
 
     python benchmarks/bench_end_to_end.py [--docs 1000] [--formats txt,html,docx,pdf] [--workers 2]
                                           [--executor in_process] [--workdir DIR] [--keep]
+                                          [--gen-workers 1] [--generate-only]
 
 Writes N generated reports (distinct agency-years, the formats taking turns, so a quarter each by
 default) to an inbox (kept in --workdir and reused when it already holds N files), then:
@@ -37,13 +38,25 @@ sys.path.insert(0, str(REPO / "tests"))
 from gen_reports import report_texts  # noqa: E402
 
 
-def write_inbox(inbox: Path, n: int, formats: tuple[str, ...]) -> None:
+def _write_shard(inbox: Path, n: int, formats: tuple[str, ...], shard: tuple[int, int]) -> None:
+    for name, data in report_texts(n, seed=13, formats=formats, shard=shard):
+        (inbox / name).write_bytes(data)
+
+
+def write_inbox(inbox: Path, n: int, formats: tuple[str, ...], workers: int = 1) -> None:
+    """The generated inbox; ``workers`` processes render it between them (the same files as one)."""
     if inbox.is_dir() and sum(1 for _ in inbox.iterdir()) == n:
         return  # rendering thousands of PDFs takes a while: reuse
     shutil.rmtree(inbox, ignore_errors=True)
     inbox.mkdir(parents=True)
-    for name, data in report_texts(n, seed=13, formats=formats):
-        (inbox / name).write_bytes(data)
+    if workers <= 1:
+        _write_shard(inbox, n, formats, (0, 1))
+        return
+    from concurrent.futures import ProcessPoolExecutor
+
+    with ProcessPoolExecutor(workers) as pool:
+        for f in [pool.submit(_write_shard, inbox, n, formats, (i, workers)) for i in range(workers)]:
+            f.result()
 
 
 def floor_seconds(files: list[Path]) -> tuple[float, float]:
@@ -114,13 +127,74 @@ def ingest(inbox: Path, warehouse: Path, workers: int, executor: str) -> tuple[f
                "print('PEAK_RSS_KB',u.ru_maxrss,u.ru_utime+u.ru_stime,file=sys.stderr);"
                "sys.exit(r.returncode)")
     t0 = time.perf_counter()
-    out = subprocess.run([sys.executable, "-c", wrapper, *cmd], env=env, capture_output=True, text=True)
+    proc = subprocess.Popen([sys.executable, "-c", wrapper, *cmd], env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    sampler = RssSampler(proc.pid)
+    sampler.start()
+    stdout, stderr = proc.communicate()
+    sampler.stop()
     wall = time.perf_counter() - t0
-    log = out.stdout + "\n" + out.stderr
-    if out.returncode != 0:
-        raise SystemExit(f"gongkai ingest failed ({out.returncode}):\n{out.stdout}\n{out.stderr[-3000:]}")
-    _, rss_kb, cpu = next(line.split() for line in out.stderr.splitlines() if line.startswith("PEAK_RSS_KB"))
+    log = stdout + "\n" + stderr
+    if proc.returncode != 0:
+        raise SystemExit(f"gongkai ingest failed ({proc.returncode}):\n{stdout}\n{stderr[-3000:]}")
+    _, rss_kb, cpu = next(line.split() for line in stderr.splitlines() if line.startswith("PEAK_RSS_KB"))
+    INGEST_RSS_SUM_MB.append(sampler.peak_sum_mb)
     return wall, int(rss_kb) // 1024, float(cpu), log
+
+
+INGEST_RSS_SUM_MB: list[int] = []  # per ingest() call: the sampled peak of all its processes' PSS together
+
+
+class RssSampler:
+    """Every second, the proportional set size (PSS: shared pages split between the processes sharing them,
+    so forked parse workers are not counted twice) of all descendants of ``root`` added up; keeps the
+    largest sum. getrusage gives the largest single process only, and the ingest runs beside its workers."""
+
+    def __init__(self, root: int, every: float = 1.0):
+        import threading
+
+        self.root, self.every, self.peak_sum_mb = root, every, 0
+        self._done = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._done.set()
+        self._thread.join()
+
+    def _run(self) -> None:
+        while not self._done.wait(self.every):
+            self.peak_sum_mb = max(self.peak_sum_mb, self._sum_mb())
+
+    def _descendants(self) -> list[int]:
+        parent: dict[int, int] = {}
+        for d in Path("/proc").iterdir():
+            if d.name.isdigit():
+                try:
+                    parent[int(d.name)] = int((d / "stat").read_text().rsplit(")", 1)[1].split()[1])
+                except (OSError, IndexError, ValueError):
+                    continue
+
+        def below_root(pid: int) -> bool:
+            while pid > 1:
+                pid = parent.get(pid, 0)
+                if pid == self.root:
+                    return True
+            return False
+
+        return [pid for pid in parent if below_root(pid)]
+
+    def _sum_mb(self) -> int:
+        kb = 0
+        for pid in self._descendants():
+            try:
+                text = Path(f"/proc/{pid}/smaps_rollup").read_text()
+            except OSError:
+                continue
+            kb += next((int(line.split()[1]) for line in text.splitlines() if line.startswith("Pss:")), 0)
+        return kb // 1024
 
 
 _PHASE_MARKS = (("scan", "inbox: "), ("parse", "parsed "), ("load", "recall this run"), ("quality", "quality: "),
@@ -152,16 +226,21 @@ def main() -> None:
     ap.add_argument("--executor", default="in_process", choices=("in_process", "multiprocess", "dask"))
     ap.add_argument("--workdir", type=Path, default=None, help="keeps the generated inbox between runs")
     ap.add_argument("--keep", action="store_true", help="keep the warehouse (for its size, or to look at it)")
+    ap.add_argument("--gen-workers", type=int, default=1,
+                    help="processes that render the generated inbox (DOCX/PDF take ~0.15 s CPU each)")
+    ap.add_argument("--generate-only", action="store_true", help="write the inbox and stop")
     args = ap.parse_args()
     formats = tuple(args.formats.split(","))
     work = args.workdir or Path(tempfile.mkdtemp(prefix="gongkai-e2e-"))
     inbox = work / f"inbox-{args.docs}-{'-'.join(formats)}"
     t = time.perf_counter()
-    write_inbox(inbox, args.docs, formats)
+    write_inbox(inbox, args.docs, formats, args.gen_workers)
     files = sorted(inbox.iterdir())
     print(f"{len(files)} documents ({', '.join(formats)} taking turns) in {inbox} "
           f"[generated/listed in {time.perf_counter() - t:.1f} s]; load average {os.getloadavg()[0]:.1f}, "
           f"{os.cpu_count()} cores", flush=True)
+    if args.generate_only:
+        return
 
     floor, floor_cpu = floor_seconds(files)
     print(f"floor (unavoidable work, 1 core): {floor:6.2f} s wall = {len(files) / floor:7.1f} docs/s, "
@@ -175,7 +254,8 @@ def main() -> None:
     summary = [line for line in out.splitlines() if line.startswith(("documents seen", "warehouse:"))]
     print(f"phases of that run: {phases(out, wall)}", flush=True)
     print(f"gongkai ingest ({args.executor}, {args.workers} parse workers), empty warehouse: {wall:6.2f} s wall = "
-          f"{len(files) / wall:7.1f} docs/s, {cpu:6.2f} s CPU (all processes), peak RSS {rss} MB; "
+          f"{len(files) / wall:7.1f} docs/s, {cpu:6.2f} s CPU (all processes), peak RSS {rss} MB (largest process; "
+          f"all processes together (PSS, sampled each second): {INGEST_RSS_SUM_MB[-1]} MB); "
           f"{' | '.join(summary)}", flush=True)
     print(f"ratio end-to-end / floor: {wall / floor:.1f}x wall (ingest on {args.workers} workers, floor on 1 core); "
           f"{cpu / floor_cpu:.1f}x CPU (all the ingest's processes / the floor's)")

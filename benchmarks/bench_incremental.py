@@ -40,7 +40,8 @@ class Timing:
 
 
 def run_in_process(inbox: Path, warehouse: Path, workers: int, force_quality: bool = False) -> Timing:
-    """One whole run as the asset graph does it; quality is skipped when nothing changed (as the asset does)."""
+    """One whole run as the asset graph does it: quality judges only the agencies whose reports changed (as the
+    asset does); ``force_quality`` judges everything."""
     t = Timing()
 
     def lap(name: str, t0: float) -> float:
@@ -59,8 +60,7 @@ def run_in_process(inbox: Path, warehouse: Path, workers: int, force_quality: bo
     t0 = lap("parse", t0)
     loader.load_staged(con, pending, staging)
     t0 = lap("load", t0)
-    if force_quality or not quality.quality_is_current(con):
-        quality.refresh_quality(con)
+    quality.refresh_quality(con, full=force_quality)  # judges the agencies that changed; nothing when none did
     t0 = lap("quality", t0)
     con.close()
     return t
@@ -131,7 +131,8 @@ def main() -> int:
     print("-|-".join("-" * len(h) for h in head))
     for r in rows:
         print(" | ".join(f"{v:>{len(h)}.{0 if i == 0 else 2}f}" for i, (h, v) in enumerate(zip(head, r, strict=True))))
-    print("* quality s: time to re-evaluate every report's rules (what a no-change run skips).")
+    print("* quality s: time to re-judge every report's rules (what a no-change run skips, and a run with new "
+          "reports does only for their agencies).")
     print(f"(work dir: {work})")
     return 0
 

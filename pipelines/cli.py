@@ -68,9 +68,11 @@ def _print_table(columns: list[str], rows: list[tuple], max_width: int = 60) -> 
 
 def cmd_ingest(args) -> int:
     from pipelines.defs import executors
+    from pipelines.lib.judge.plan import quality_chunk_from_env
 
     try:
         executor = executors.executor_from_env(getattr(args, "executor", None))
+        quality_chunk_from_env()  # a bad GONGKAI_QUALITY_CHUNK is a sentence now, not a failed step later
     except ValueError as e:
         print(f"gongkai: {e}", file=sys.stderr)
         return EXIT_USAGE
@@ -293,15 +295,22 @@ def _writable_warehouse(path: Path) -> Iterator:
 
 def cmd_check(args) -> int:
     from pipelines.lib.judge import quality
+    from pipelines.lib.judge.plan import quality_chunk_from_env
     from pipelines.lib.load import cross_year
     from pipelines.lib.serve import recall
 
+    try:
+        quality_chunk_from_env()
+    except ValueError as e:
+        print(f"gongkai: {e}", file=sys.stderr)
+        return EXIT_USAGE
     path = _existing_warehouse(args)
     if path is None:
         return EXIT_USAGE
     with _writable_warehouse(path) as con:
         cross_year.refresh_suggestions(con)  # also brings a warehouse loaded before suggestions existed up to date
-        quality.refresh_quality(con, docs_dir=quality.gx_docs_dir(path))
+        # Asked for: every rule on every report (an ingest judges only the agencies whose reports changed).
+        quality.refresh_quality(con, docs_dir=quality.gx_docs_dir(path), full=True)
         summary = con.execute(
             "SELECT rule_id, any_value(severity), count(*) FILTER (WHERE passed), count(*) FILTER (WHERE NOT passed), "
             "count(*) FILTER (WHERE passed IS NULL) FROM quality_findings "

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import os
-import time
 from pathlib import Path
 
+import pytest
 from gen_reports import write_reports
 from helpers import ingest_inbox
 
-from pipelines.lib.judge import quality
+from pipelines.lib.judge import plan, quality
 from pipelines.lib.load import connection
 from pipelines.lib.load.incremental import unchanged_state
 from pipelines.lib.serve import quality_report
@@ -23,7 +22,7 @@ def _nightly(inbox: Path, warehouse: Path):
         con.close()
 
 
-def test_nothing_to_do_only_when_nothing_changed(tmp_path: Path) -> None:
+def test_nothing_to_do_only_when_nothing_changed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     inbox, warehouse = tmp_path / "inbox", tmp_path / "w.duckdb"
     write_reports(inbox, 3, seed=41)
     con = ingest_inbox(inbox, warehouse)
@@ -40,14 +39,13 @@ def test_nothing_to_do_only_when_nothing_changed(tmp_path: Path) -> None:
     state = _nightly(inbox, warehouse)
     assert state is not None and state.reports == 3 and state.scan.documents == 3
     assert state.rules_passed + state.rules_failed == len(quality.rule_ids())
-    # a rule file newer than the evaluation: the results are stale, a run has work
-    rule = quality.quality_rule_files()[0]
-    st = rule.stat()
-    os.utime(rule, (st.st_atime, time.time() + 3600))  # edited after the evaluation
-    try:
-        assert _nightly(inbox, warehouse) is None
-    finally:
-        os.utime(rule, (st.st_atime, st.st_mtime))
+    # a rule file edited after the evaluation: the results are stale, a run has work
+    rules = plan.quality_rule_files()
+    edited = tmp_path / "Z9_edited_rule.sql"
+    edited.write_text("-- a shaping query, as it was judged", encoding="utf-8")
+    monkeypatch.setattr(plan, "quality_rule_files", lambda: [*rules, edited])
+    assert _nightly(inbox, warehouse) is None  # judged without this file
+    monkeypatch.undo()
     assert _nightly(inbox, warehouse) is not None
     write_reports(inbox / "more", 1, seed=42)  # a new document: a run has work
     assert _nightly(inbox, warehouse) is None

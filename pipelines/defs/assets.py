@@ -158,15 +158,16 @@ def warehouse_reports(context: dg.AssetExecutionContext, gongkai: GongkaiSetting
 @dg.asset(group_name=GROUP, deps=[warehouse_reports], kinds={"duckdb", "polars"}, op_tags=ON_WAREHOUSE,
           description="Every rule family in expectations/ (cross-checks R1–R5, schema, values, completeness, "
                       "uniqueness, narrative) judged set-wise by Great Expectations: one row per rule, scope and "
-                      "report in quality_results. Metadata: the quality scorecard and a failures chart.")
+                      "report in quality_results. Only the agencies whose reports changed since their last "
+                      "evaluation are judged again (everything when a rule changed), in chunks of at most "
+                      "GONGKAI_QUALITY_CHUNK reports. Metadata: the quality scorecard and a failures chart.")
 def quality_results(context: dg.AssetExecutionContext, gongkai: GongkaiSettings) -> dg.MaterializeResult:
     docs_dir = quality.gx_docs_dir(gongkai.warehouse_path)
     with connection.locked_warehouse(gongkai.warehouse_path) as con:  # writer lock: waits for another ingest
-        # Nothing loaded and no rule changed since the last evaluation: the stored results stand, and a
-        # no-change nightly run stays flat instead of re-judging the whole corpus (issue 6).
-        reevaluated = not quality.quality_is_current(con) or not (docs_dir / "index.html").exists()
-        if reevaluated:
-            quality.refresh_quality(con, docs_dir=docs_dir)
+        # Only what changed is judged: a no-change nightly run judges nothing and a new report costs its
+        # agency, not the corpus (missing Data Docs are rebuilt by judging everything).
+        outcome = quality.refresh_quality(con, docs_dir=docs_dir, progress=context.log.info)
+        reevaluated = outcome.judged
         total, failed, na = con.execute("SELECT count(*), count(*) FILTER (WHERE NOT passed), "
                                         "count(*) FILTER (WHERE passed IS NULL) FROM quality_results").fetchall()[0]
         card = quality_report.scorecard(con)
@@ -175,12 +176,14 @@ def quality_results(context: dg.AssetExecutionContext, gongkai: GongkaiSettings)
     if reevaluated or not chart_path.exists():  # matplotlib costs seconds: draw only when the results changed
         chart_path.write_bytes(quality_report.failures_chart_png(card.by_rule))
     chart = chart_path.read_bytes()
-    verb = "evaluated" if reevaluated else "unchanged since the last load (not re-evaluated)"
-    context.log.info(f"quality: {total} scopes {verb}, {failed} failed, {na} not assessable")
+    context.log.info(f"quality: {total} scopes, {failed} failed, {na} not assessable; {outcome.summary()}")
     failing_rules = card.by_rule.filter(pl.col("reports_failing") > 0)
     return dg.MaterializeResult(metadata={
         "scopes_evaluated": total, "scopes_failed": failed, "scopes_not_assessable": na,
         "reevaluated": reevaluated, "dagster/row_count": total,
+        "quality_pass": dg.MetadataValue.text(outcome.summary()), "full_pass": outcome.full,
+        "agencies_judged": outcome.agencies, "reports_judged": outcome.reports, "scopes_judged": outcome.scopes,
+        "chunks_judged": outcome.chunks,
         "scorecard_by_year": dg.MetadataValue.md(quality_report.markdown_table(card.by_year)),
         "scorecard_failing_rules_by_year": dg.MetadataValue.md(quality_report.markdown_table(failing_rules)),
         "failures_chart": dg.MetadataValue.md(

@@ -5,17 +5,20 @@
 -- the report's template (code_domain). Derived cells do not count.
 -- note: the table's unresolved rows (printed but not read with certainty), with any cross-year
 -- suggestion, so the finding says where the missing cells are.
-WITH t3 AS (
+-- Reads only the reports in judge_scope (the agencies a quality pass judges; sql/judge/scope.sql).
+WITH cells AS (  -- one pass over the facts: the printed cells of table 三, the cells of tables 四 and 二
     SELECT report_id,
-           count(*) FILTER (WHERE NOT derived) AS cells,
-           bool_or(row_code = 'other_total' AND NOT derived) AS single_other
-    FROM facts WHERE table_no = 'T3' GROUP BY report_id
+           count(*) FILTER (WHERE table_no = 'T3' AND NOT derived) AS t3_cells,
+           coalesce(bool_or(table_no = 'T3' AND row_code = 'other_total' AND NOT derived), false) AS single_other,
+           count(*) FILTER (WHERE table_no = 'T4') AS t4_cells,
+           count(*) FILTER (WHERE table_no = 'T2') AS t2_cells
+    FROM facts WHERE report_id IN (SELECT report_id FROM judge_scope) GROUP BY report_id
 ), counts AS (
     SELECT h.report_id, h.template,
-           coalesce(t3.cells, 0) AS t3_cells, coalesce(t3.single_other, false) AS single_other,
-           (SELECT count(*) FROM facts f WHERE f.report_id = h.report_id AND f.table_no = 'T4') AS t4_cells,
-           (SELECT count(*) FROM facts f WHERE f.report_id = h.report_id AND f.table_no = 'T2') AS t2_cells
-    FROM report_history h LEFT JOIN t3 USING (report_id)
+           coalesce(c.t3_cells, 0) AS t3_cells, coalesce(c.single_other, false) AS single_other,
+           coalesce(c.t4_cells, 0) AS t4_cells, coalesce(c.t2_cells, 0) AS t2_cells
+    FROM report_history h LEFT JOIN cells c USING (report_id)
+    WHERE h.report_id IN (SELECT report_id FROM judge_scope)
 ), unresolved AS (
     SELECT report_id, table_no,
            'Unresolved: ' || string_agg(
@@ -23,7 +26,7 @@ WITH t3 AS (
                       CASE WHEN len(readings) > 0 THEN format(' ({} readings)', len(readings)) ELSE '' END,
                       CASE WHEN suggestion_basis IS NOT NULL THEN ' — cross-year: ' || suggestion_basis ELSE '' END),
                '; ' ORDER BY row_code) AS note
-    FROM unresolved_rows GROUP BY ALL
+    FROM unresolved_rows WHERE report_id IN (SELECT report_id FROM judge_scope) GROUP BY ALL
 )
 SELECT c.report_id, 'C1_required_cells' AS rule_id, '表三' AS scope,
        7 * (22 + CASE WHEN single_other THEN 1 ELSE 3 END) AS expected, t3_cells AS observed, true AS assessable,

@@ -1,4 +1,5 @@
 -- R1 (stated in table 三): 一 + 二 = （七）总计 + 四, per requester column.
+-- Reads only the reports in judge_scope (the agencies a quality pass judges; sql/judge/scope.sql).
 -- Not assessable when the （七）总计 cell was left blank.
 -- Not assessable where an input cell is in unresolved_cells (printed, not read with certainty): a missing
 -- cell would read as a failure of the report's arithmetic.
@@ -11,5 +12,5 @@ SELECT f.report_id, 'R1_flow' AS rule_id, f.col_code AS scope,
                              AND u.row_code IN ('received_new', 'carried_over_from_prior', 'processed_total',
                                                 'carried_forward')) AS assessable
 FROM facts f
-WHERE f.table_no = 'T3'
+WHERE f.table_no = 'T3' AND f.report_id IN (SELECT report_id FROM judge_scope)
 GROUP BY f.report_id, f.col_code

@@ -1,4 +1,5 @@
 -- R2: （七）总计 = sum of the outcome rows (（一）…（六）; （六） is other_total, printed or derived), per requester column.
+-- Reads only the reports in judge_scope (the agencies a quality pass judges; sql/judge/scope.sql).
 -- Not assessable where an input cell is in unresolved_cells (printed, not read with certainty): a missing
 -- cell would read as a failure of the report's arithmetic.
 SELECT f.report_id, 'R2_outcomes' AS rule_id, f.col_code AS scope,
@@ -12,5 +13,5 @@ SELECT f.report_id, 'R2_outcomes' AS rule_id, f.col_code AS scope,
                                   OR u.row_code IN ('other_no_correction', 'other_unpaid_fee', 'other_other')))
            AS assessable
 FROM facts f
-WHERE f.table_no = 'T3'
+WHERE f.table_no = 'T3' AND f.report_id IN (SELECT report_id FROM judge_scope)
 GROUP BY f.report_id, f.col_code

@@ -2,10 +2,14 @@
 -- 现行有效件数(Y-1) + 本年制发件数(Y) - 本年废止件数(Y), per row (regulations, normative_documents).
 -- Approximate by nature (amendments, documents expiring without a 废止 act): a warning, never an error.
 -- Not assessable when either year's 现行有效件数 cell was left blank.
-WITH t AS (
-    SELECT f.report_id, r.agency_id, r.year, f.row_code, f.column_code, f.value, f.blank
-    FROM proactive_facts f JOIN reports r USING (report_id)
-    WHERE r.template = '2021' AND f.item = 'item_1'
+-- Reads only the reports in judge_scope (the agencies a quality pass judges; sql/judge/scope.sql).
+WITH judged AS (  -- the current 2021-template reports being judged
+    SELECT report_id, agency_id, year FROM reports
+    WHERE template = '2021' AND report_id IN (SELECT report_id FROM judge_scope)
+), t AS (  -- their item-1 cells as proactive_facts shows them, read from facts once
+    SELECT f.report_id, r.agency_id, r.year, f.row_code, f.col_code AS column_code, f.value, f.blank
+    FROM facts f JOIN judged r USING (report_id)
+    WHERE f.table_no = 'T2' AND f.item = 'item_1'
 ), y AS (
     SELECT report_id, agency_id, year, row_code,
            sum(value) FILTER (WHERE column_code = 'in_force') AS in_force,

@@ -1,10 +1,11 @@
 """Great Expectations as the engine that judges rule frames.
 
 Suites are JSON in ``expectations/``, one per rule family. Every expectation names its rule
-(``meta.rule_id``); the bridge validates one frame per suite (all reports at once, set-wise) whose
+(``meta.rule_id``); the bridge validates one frame per suite and chunk of reports (set-wise) whose
 ``rule_id`` column routes rows to their expectation through a pandas ``row_condition``. It runs in an
 ephemeral GX context over pandas, because GX's SQL source over DuckDB does not evaluate (every metric
-raises); an expectation that raises fails loudly here, it never reads as a data finding.
+raises); an expectation that raises fails loudly here, it never reads as a data finding. One session
+builds each suite's GX objects once and validates every chunk of a pass with them.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import os
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # pandas (~1 s to import) only where a suite is judged
     import pandas as pd
@@ -67,12 +68,31 @@ def _routed(exp: dict) -> dict:
 
 
 class GXSession:
-    """One ephemeral GX context for a whole validation pass, so the Data Docs index lists every suite."""
+    """One ephemeral GX context for a whole validation pass, so the Data Docs index lists every suite; each
+    suite's checkpoint is built once and run on every chunk of the pass."""
 
     def __init__(self, docs_dir: Path | None = None):
         self.docs_dir = docs_dir
         self.gx, self.ctx = _context(docs_dir)
         self.source = self.ctx.data_sources.add_pandas("gongkai")
+        self._checkpoints: dict[str, Any] = {}
+
+    def checkpoint(self, suite: dict) -> Any:
+        """The suite's checkpoint over a whole pandas frame, with every expectation routed to its rule's
+        rows (a rule without rows in a chunk is judged on none: it passes, evaluating nothing)."""
+        name = suite["name"]
+        if name not in self._checkpoints:
+            gx, ctx = self.gx, self.ctx
+            gx_suite = ctx.suites.add(gx.ExpectationSuite(
+                name=name, expectations=[_routed(e) for e in suite["expectations"]], meta=suite.get("meta", {})))
+            batch = self.source.add_dataframe_asset(name).add_batch_definition_whole_dataframe("all_reports")
+            vd = ctx.validation_definitions.add(gx.ValidationDefinition(name=name, data=batch, suite=gx_suite))
+            # Data Docs are rendered once per session (build_docs), not after every run: each
+            # UpdateDataDocsAction re-renders the index and every page so far.
+            self._checkpoints[name] = ctx.checkpoints.add(gx.Checkpoint(
+                name=f"{name}_checkpoint", validation_definitions=[vd], actions=[],
+                result_format={"result_format": "COMPLETE"}))
+        return self._checkpoints[name]
 
     def build_docs(self) -> None:
         """Render the Data Docs of every suite validated in this session (once, at the end of a pass)."""
@@ -81,11 +101,12 @@ class GXSession:
 
 
 def run_suite(suite: dict, frame: pd.DataFrame | dict[str, pd.DataFrame],
-              session: GXSession | None = None) -> list[ExpectationOutcome]:
+              session: GXSession | None = None, run_name: str | None = None) -> list[ExpectationOutcome]:
     """Validate ``frame`` (or per-rule frames, concatenated) against ``suite``.
 
-    Returns, per expectation, the positions (in the concatenated frame, index reset) of failing rows.
-    A session made with ``docs_dir`` renders GX Data Docs there when asked (GXSession.build_docs).
+    Returns, per expectation, the positions (in the concatenated frame, index reset) of failing rows. An
+    empty frame is not validated (no Data Docs page). A session made with ``docs_dir`` renders GX Data Docs
+    there when asked (GXSession.build_docs); ``run_name`` names the validation run in them.
     """
     import pandas as pd
 
@@ -95,25 +116,17 @@ def run_suite(suite: dict, frame: pd.DataFrame | dict[str, pd.DataFrame],
     frame = frame.reset_index(drop=True)
     expectations = list(suite["expectations"])
     counts = frame["rule_id"].value_counts().to_dict() if "rule_id" in frame else {}
-    live = [e for e in expectations if counts.get(e["meta"]["rule_id"], 0) > 0]
     outcomes = {id(e): ExpectationOutcome(e["meta"]["rule_id"], e["type"], 0, severity=e.get("severity", "warning"))
                 for e in expectations}
-    if live:
+    if sum(counts.values()) > 0:
+        from great_expectations.core.run_identifier import RunIdentifier
+
         session = session or GXSession()
-        gx, ctx = session.gx, session.ctx
-        gx_suite = ctx.suites.add(gx.ExpectationSuite(name=suite["name"], expectations=[_routed(e) for e in live],
-                                                      meta=suite.get("meta", {})))
-        batch = session.source.add_dataframe_asset(suite["name"]).add_batch_definition_whole_dataframe("all_reports")
-        vd = ctx.validation_definitions.add(gx.ValidationDefinition(name=suite["name"], data=batch, suite=gx_suite))
-        # Data Docs are rendered once per session (GXSession.build_docs), not after every suite: each
-        # UpdateDataDocsAction re-renders the index and every page so far.
-        actions = []
-        cp = ctx.checkpoints.add(gx.Checkpoint(name=f"{suite['name']}_checkpoint", validation_definitions=[vd],
-                                               actions=actions, result_format={"result_format": "COMPLETE"}))
-        run = cp.run(batch_parameters={"dataframe": frame})
+        run = session.checkpoint(suite).run(batch_parameters={"dataframe": frame},
+                                            run_id=RunIdentifier(run_name=run_name) if run_name else None)
         results = next(iter(run.run_results.values())).results
         by_rule = {(r.expectation_config.meta["rule_id"], r.expectation_config.type): r for r in results}
-        for exp in live:
+        for exp in expectations:
             r = by_rule[(exp["meta"]["rule_id"], exp["type"])]
             info = r.exception_info or {}
             raised = bool(info.get("raised_exception")) or any(

@@ -70,7 +70,9 @@ def _index(docs_dir: Path, suites: list[SuiteSummary], newest: dict[str, Path], 
     rows = []
     for s in suites:
         page = newest.get(s.suite)
+        run = page.parent.parent.name if page else ""  # validations/<suite>/<run name>/<run time>/<batch>.html
         validation = (f'<a href="{html.escape(page.relative_to(docs_dir).as_posix())}">latest validation</a>'
+                      + (f' <span class="muted">({html.escape(run)})</span>' if run and run != "__none__" else "")
                       if page else '<span class="muted">not validated (no rows to judge)</span>')
         suite_page = docs_dir / "expectations" / f"{s.suite}.html"
         suite_link = (f'<a href="expectations/{html.escape(s.suite)}.html">{html.escape(s.suite)}</a>'
@@ -83,8 +85,10 @@ def _index(docs_dir: Path, suites: list[SuiteSummary], newest: dict[str, Path], 
 <link rel="stylesheet" href="static/gongkai.css"></head><body>
 <h1>{html.escape(title)}</h1>
 <p class="muted">Great Expectations Data Docs of this warehouse: one suite per rule family (expectations/*.json).
-Works offline. Findings per agency: <code>gongkai check</code>, <code>gongkai report</code>, or the
-<code>quality_findings</code> relation.</p>
+Works offline. Scopes and results count every row of <code>quality_results</code>; a validation page shows
+the reports one pass judged (a pass judges the agencies that changed, a chunk of agencies at a time: the run
+name says which, e.g. <code>changed-1-of-1</code>, <code>full-3-of-11</code>). Findings per agency:
+<code>gongkai check</code>, <code>gongkai report</code>, or the <code>quality_findings</code> relation.</p>
 <table><tr><th>suite</th><th>rules</th><th>scopes judged</th><th>result</th><th>validation</th></tr>
 {''.join(rows)}</table></body></html>
 """
