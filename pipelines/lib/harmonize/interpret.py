@@ -13,9 +13,12 @@ from pipelines.lib.harmonize.labels import (
     T2_2019_PHRASES,
     T2_2021_PHRASES,
     T2_ROW_PHRASES,
+    is_subtotal_column_header,
     match_ocr_label,
     match_request_row,
     match_t2_row,
+    org_column_names,
+    proceeding_of,
 )
 from pipelines.lib.harmonize.normalize import normalize_label
 from pipelines.lib.harmonize.values import UnreadableCell, looks_numeric, parse_cell
@@ -119,14 +122,6 @@ def _fact(table, row_code, col_code, cell: GridCell, *, item=None, row_label=Non
                 confidence=cell.conf)
 
 
-_ORG_HEADERS = ("商业企业", "科研机构", "社会公益组织", "法律服务机构", "其他")
-
-
-def _is_subtotal_header(text: str) -> bool:
-    # Not a bare 合计: some agencies call the 总计 column that (a row of 7 numbers is then left alone anyway).
-    return "小计" in text or text == "法人或其他组织合计"
-
-
 def subtotal_column(grids: list[Grid]) -> int | None:
     """Where a 小计 (subtotal) column stands among the 法人或其他组织 columns of table 三, from the header row
     that names them: k = the number of organisation columns printed before it. None: no such column.
@@ -137,8 +132,8 @@ def subtotal_column(grids: list[Grid]) -> int | None:
     for g in grids:
         for row in g.rows:
             texts = [normalize_label(c.text) for c in row if not c.h_copy and not c.v_copy and c.text.strip()]
-            orgs = [i for i, t in enumerate(texts) if t in _ORG_HEADERS]
-            subs = [i for i, t in enumerate(texts) if _is_subtotal_header(t)]
+            orgs = [i for i, t in enumerate(texts) if t in org_column_names()]
+            subs = [i for i, t in enumerate(texts) if is_subtotal_column_header(t)]
             if len(orgs) >= 3 and len(subs) == 1:
                 return sum(1 for i in orgs if i < subs[0])
     return None
@@ -234,17 +229,6 @@ def interpret_t4(grids: list[Grid]) -> TableResult:
     return res
 
 
-def _proceeding_of(label: str) -> str | None:
-    text = normalize_label(label)
-    if "复议后起诉" in text:
-        return "litigation_after_review"
-    if "直接起诉" in text:
-        return "litigation_direct"
-    if "行政复议" in text and "起诉" not in text:
-        return "admin_review"
-    return None
-
-
 def _stacked_t4(grids: list[Grid]) -> tuple[list[GridCell], int | None] | None:
     """Table 四 drawn a row per proceeding (the five results as columns): its fifteen cells in the template's
     order, when the three rows are found by their labels and the header names the results in order."""
@@ -266,7 +250,7 @@ def _stacked_t4(grids: list[Grid]) -> tuple[list[GridCell], int | None] | None:
                 continue
             labels, values = split
             # The row's own label is its last label cell ('复议后起诉' under a merged '行政诉讼').
-            code = _proceeding_of(" ".join(c.text for c in labels))
+            code = proceeding_of(" ".join(c.text for c in labels))
             if code is not None and code not in found:
                 found[code] = (values, g.page_of(i))
     if not header_ok or set(found) != set(load_codes().proceedings):

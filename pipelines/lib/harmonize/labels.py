@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
+from pipelines.lib.codes import load_codes
 from pipelines.lib.harmonize.normalize import normalize_label
 
 REQUEST_ROW_PHRASES: list[tuple[str, tuple[str, ...]]] = [
@@ -95,3 +96,37 @@ def match_ocr_label(label: str, table: list[tuple[str, tuple[str, ...]]]) -> str
     norm = normalize_label(label)
     hits = {code for code, phrases in table for p in phrases if len(p) >= 4 and _near(norm, p)}
     return hits.pop() if len(hits) == 1 else None
+
+
+# Labels agencies add that have no code: a subtotal row closing a group, or a subtotal column among the
+# 法人或其他组织 columns of table 三 (formats.md §6.9). Every reader sets them aside.
+SUBTOTAL_ROW_LABELS = frozenset(("小计", "合计"))
+
+
+def is_subtotal_row_label(text: str) -> bool:
+    """'小计' or '合计' alone (a row of its own, never the rest of another row's label)."""
+    return normalize_label(text) in SUBTOTAL_ROW_LABELS
+
+
+def is_subtotal_column_header(text: str) -> bool:
+    """A 小计 column header. Not a bare 合计: some agencies call the 总计 column that."""
+    norm = normalize_label(text)
+    return "小计" in norm or norm == "法人或其他组织合计"
+
+
+@lru_cache(maxsize=1)
+def org_column_names() -> tuple[str, ...]:
+    """Table 三's 法人或其他组织 column headers as printed, in order (商业企业 … 其他), from codes.yaml."""
+    return tuple(label.split(" / ")[1] for label in load_codes().requester_types.values() if " / " in label)
+
+
+def proceeding_of(label: str) -> str | None:
+    """The table-四 proceeding a row label names: 复议后起诉, (未经复议)直接起诉, or 行政复议 alone."""
+    text = normalize_label(label)
+    if "复议后起诉" in text:
+        return "litigation_after_review"
+    if "直接起诉" in text:
+        return "litigation_direct"
+    if "行政复议" in text and "起诉" not in text:
+        return "admin_review"
+    return None

@@ -34,7 +34,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from pipelines.lib.codes import load_codes
-from pipelines.lib.harmonize.labels import T2_2019_PHRASES, T2_2021_PHRASES
+from pipelines.lib.harmonize.labels import T2_2019_PHRASES, T2_2021_PHRASES, org_column_names
 from pipelines.lib.model import DocumentRejected, UnresolvedRow
 from pipelines.lib.read.extract import Extracted
 from pipelines.lib.read.grid import Grid
@@ -88,7 +88,7 @@ def _cell_ok(text: str, kind: str) -> bool:
     return pattern.fullmatch(text) is not None
 
 
-def enumerate_splits(run: str, kinds: Sequence[str]) -> list[tuple[str, ...]]:
+def enumerate_splits(run: str, kinds: Sequence[str], *, fewest_blanks: bool = True) -> list[tuple[str, ...]]:
     """Every way to cut ``run`` into ``len(kinds)`` cells; '' is a blank cell.
 
     Whitespace in ``run`` is a hard cell boundary. A cell is a whole printed number of its
@@ -96,6 +96,7 @@ def enumerate_splits(run: str, kinds: Sequence[str]) -> list[tuple[str, ...]]:
     may carry decimals). Blank cells are assumed only when the run has too few digits
     for the cells (the fewest blanks that make a reading possible): a row printing
     six digits for seven cells (pingtan-gaj-2019) or no digit at all (pingtan-scj-2022).
+    ``fewest_blanks=False``: a blank may stand in any cell (a document that leaves its zeros blank).
     """
     groups = run.split()
     n = len(kinds)
@@ -125,6 +126,8 @@ def enumerate_splits(run: str, kinds: Sequence[str]) -> list[tuple[str, ...]]:
             out += [(cell,) + rest for rest in rec(nxt[0], nxt[1], col + 1, blanks)]
         return out
 
+    if not fewest_blanks:
+        return sorted(set(rec(0, 0, 0, n)))  # ``blanks`` is a budget: up to n, so any number of them
     for blanks in range(n + 1):
         found = sorted(set(rec(0, 0, 0, blanks))) if groups or blanks == n else []
         if found:
@@ -206,32 +209,6 @@ def checked_splits(run: str, blocks: Sequence[int] | None = None, limit: int = M
         return list(rec(0, 0, 0, (0,) * len(targets)))
     finally:
         rec.cache_clear()
-
-
-def any_blank_splits(run: str, kinds: Sequence[str], limit: int = MAX_SPLITS) -> list[tuple[str, ...]]:
-    """Every reading of ``run`` as ``len(kinds)`` cells when any cell may be blank (no sum to check)."""
-    groups = run.split()
-    n = len(kinds)
-    out: list[tuple[str, ...]] = []
-
-    def rec(gi: int, pos: int, col: int, acc: tuple[str, ...]) -> None:
-        if col == n:
-            if gi == len(groups):
-                out.append(acc)
-                if len(out) > limit:
-                    raise TooManyReadings(f"{run!r} has over {limit} ways to cut it into {n} cells")
-            return
-        rec(gi, pos, col + 1, acc + ("",))
-        if gi < len(groups):
-            group = groups[gi]
-            for end in range(pos + 1, len(group) + 1):
-                cell = group[pos:end]
-                if _cell_ok(cell, kinds[col]):
-                    nxt = (gi + 1, 0) if end == len(group) else (gi, end)
-                    rec(*nxt, col + 1, acc + (cell,))
-
-    rec(0, 0, 0, ())
-    return out
 
 
 def agreed_cells(readings: Sequence[Sequence[str]]) -> list[str | None]:
@@ -388,32 +365,51 @@ def _values(reading: Sequence[str]) -> tuple[float, ...]:
 MAX_READINGS_LISTED = 200  # candidate readings kept on one unresolved row
 
 
-def _unresolved_t3(row: _Row, readings: list[tuple[str, ...]], why: str) -> tuple[UnresolvedRow, tuple[str, ...]]:
-    """The row listed as unresolved, and its grid placeholder: the cells every reading agrees on (e.g. the
-    总计 of '220000022', 2/20/…/22 or 22/0/…/22) are read, "" stands for the others."""
-    shown = [_show(r) for r in sorted(set(readings))]
-    agreed = agreed_cells(readings)
+_TABLE_NAMES = {"T2": "Table 二", "T3": "Table 三", "T4": "Table 四"}
+
+
+def read_in_part(table: str, code: str, label: str, run: str, readings: Sequence[Sequence[str]],
+                 columns: Sequence[tuple[str, str]], why: str, *,
+                 agreed: list[str | None] | None = None) -> tuple[UnresolvedRow | None, list[str]]:
+    """A row's cells where every reading agrees ("" where they do not: a placeholder build_report does not
+    load), and the row listed as unresolved when any cell is in doubt: with the columns in doubt
+    (``columns``: code, label) when some cells are read, as a whole row when none is. ``agreed``: the
+    cells to trust, when the caller has already decided (all None: nothing is certain)."""
+    if agreed is None:
+        agreed = agreed_cells(readings) if readings else [None] * len(columns)
+    cells = [c if c is not None else "" for c in agreed]
     doubt = [i for i, c in enumerate(agreed) if c is None]
-    partial = len(doubt) < T3_WIDTH
-    codes, labels = list(load_codes().requester_types), list(load_codes().requester_types.values())
-    what = (f"the cells they agree on are loaded, {', '.join(labels[i] for i in doubt)} not" if partial else
-            "so the row is not loaded")
-    row_listed = UnresolvedRow(
-        "T3", row.spec.code, row.label, row.run, "ambiguous_cells",
-        f"Table 三 row {row.label!r} prints the digits {row.run!r} with no separators; {len(shown)} readings "
-        f"{why} ({' or '.join(shown[:6])}{' …' if len(shown) > 6 else ''}); {what}; the rows the arithmetic "
-        "does settle are read.", shown[:MAX_READINGS_LISTED], [codes[i] for i in doubt] if partial else [])
-    return row_listed, tuple(c if c is not None else "" for c in agreed)
+    if not doubt:
+        return None, cells
+    shown = sorted({_show(r) for r in readings})
+    partial = len(doubt) < len(columns)
+    sample = f" ({' or '.join(shown[:6])}{' …' if len(shown) > 6 else ''})" if shown else ""
+    what = (f"the cells they all agree on are loaded, {', '.join(columns[i][1] for i in doubt)} not" if partial
+            else "no cell of the row is certain, so the row is not loaded")
+    listed = UnresolvedRow(
+        table, code, label, run, "ambiguous_cells",
+        f"{_TABLE_NAMES[table]} row {label!r} prints the digits {run!r} with no separators; "
+        f"{len(shown) or 'no'} readings {why}{sample}; {what}.",
+        shown[:MAX_READINGS_LISTED], [columns[i][0] for i in doubt] if partial else [])
+    return listed, cells
 
 
-_ORG_NAMES = ("商业企业", "科研机构", "社会公益组织", "法律服务机构", "其他")
+def _t3_in_part(row: _Row, readings: Sequence[Sequence[str]], why: str, unresolved: list[UnresolvedRow],
+                agreed: list[str | None] | None = None) -> tuple[str, ...]:
+    """Table 三 row ``row`` read where its readings agree (e.g. the 总计 of '220000022', 2/20/…/22 or
+    22/0/…/22); the rest listed in ``unresolved``."""
+    listed, cells = read_in_part("T3", row.spec.code, row.label, row.run, readings,
+                                 list(load_codes().requester_types.items()), why, agreed=agreed)
+    if listed is not None:
+        unresolved.append(listed)
+    return tuple(cells)
 
 
 def _org_chain(text: str, backwards: bool) -> int:
     """How many organisation column names follow one another at the end (or start) of ``text``."""
     n = 0
     while True:
-        hit = next((name for name in _ORG_NAMES if (text.endswith(name) if backwards else text.startswith(name))),
+        hit = next((name for name in org_column_names() if (text.endswith(name) if backwards else text.startswith(name))),
                    None)
         if hit is None:
             return n
@@ -513,16 +509,12 @@ def _solve_t3(rows: list[_Row], template_rows: list[str], warnings: list[str],
             return _row_local(rows, template_rows, warnings, unresolved,
                               "keep R3 (总计 = sum of the requester columns); the table breaks R1/R2 under every "
                               "reading, so they cannot choose")
-    placeholders = {}
-    for i in sorted(unsettled):
-        listed, placeholders[i] = _unresolved_t3(rows[i], [c[i] for c, _ in best],
-                                                 "keep the table's arithmetic (R3 in the row, R1/R2 across rows)")
-        unresolved.append(listed)
     combo, failed = best[0]
     out: list[tuple[str, ...]] = []
     for i, row in enumerate(rows):
         if i in unsettled:
-            out.append(placeholders[i])
+            out.append(_t3_in_part(row, [c[i] for c, _ in best],
+                                   "keep the table's arithmetic (R3 in the row, R1/R2 across rows)", unresolved))
             continue
         texts = {c[i] for c, _ in best}
         if len(texts) > 1:
@@ -556,17 +548,6 @@ def leaves_zeros_blank(runs: Sequence[str], width: int) -> bool:
     return any(len(d) < width for d in digits)
 
 
-def _doubt_detail(table: str, label: str, run: str, shown: list[str], doubt_labels: list[str], why: str) -> str:
-    sample = " or ".join(shown[:6]) + (" …" if len(shown) > 6 else "")
-    if doubt_labels:
-        part = (f"the cells every reading agrees on are loaded; {', '.join(doubt_labels)} "
-                f"{'is' if len(doubt_labels) == 1 else 'are'} not")
-    else:
-        part = "no cell of the row is certain, so the row is not loaded"
-    return (f"{table} row {label!r} prints the digits {run!r} with no separators and leaves its zeros blank; "
-            f"{len(shown) if shown else 'no'} readings {why}" + (f" ({sample})" if shown else "") + f": {part}.")
-
-
 def _totals_break(rows: list[_Row], agreed: list[list[str | None]], template_rows: list[str]) -> list[str]:
     """The column checks R1/R2 on the 总计 column, where every total they need was read."""
     totals = [a[T3_WIDTH - 1] for a in agreed]
@@ -589,8 +570,6 @@ def _solve_t3_blank(rows: list[_Row], template_rows: list[str], warnings: list[s
     wrong can keep R3 by accident under a wrong cut, and then the totals stop adding up. In that case
     only the rows that print no digit (every cell blank, whatever the arithmetic) are read.
     """
-    codes = list(load_codes().requester_types)
-    labels = list(load_codes().requester_types.values())
     readings_of: list[list[tuple[str, ...]]] = []
     for row in rows:
         try:
@@ -608,24 +587,13 @@ def _solve_t3_blank(rows: list[_Row], template_rows: list[str], warnings: list[s
                         + " and ".join(broken) + "; a row may keep R3 only by accident, so only the rows that "
                         "print no digit are read")
         agreed_of = [a if not row.run.strip() else [None] * T3_WIDTH for row, a in zip(rows, agreed_of, strict=True)]
-    out: list[tuple[str, ...]] = []
-    for row, readings, agreed in zip(rows, readings_of, agreed_of, strict=True):
-        out.append(tuple(c if c is not None else "" for c in agreed))
-        doubt = [i for i, c in enumerate(agreed) if c is None]
-        if not doubt:
-            continue
-        shown = sorted({_show(r) for r in readings})
-        why = ("keep R3 (总计 = sum of the requester columns) with a blank in any cell" if readings else
-               "keep R3 (总计 = sum of the requester columns): the report's own row breaks it, or the readings "
-               "are too many to list")
-        if broken:
-            why += f", but the table's totals break {' and '.join(broken)}"
-        partial = len(doubt) < T3_WIDTH
-        unresolved.append(UnresolvedRow(
-            "T3", row.spec.code, row.label, row.run, "ambiguous_cells",
-            _doubt_detail("Table 三", row.label, row.run, shown, [labels[i] for i in doubt] if partial else [], why),
-            shown[:MAX_READINGS_LISTED], [codes[i] for i in doubt] if partial else []))
-    return out
+    why = "keep R3 (总计 = sum of the requester columns) with a blank in any cell"
+    if broken:
+        why += f", but the table's totals break {' and '.join(broken)}"
+    return [_t3_in_part(row, readings, why if readings else
+                        "keep R3 (总计 = sum of the requester columns): the report's own row breaks it, or the "
+                        "readings are too many to list", unresolved, agreed)
+            for row, readings, agreed in zip(rows, readings_of, agreed_of, strict=True)]
 
 
 def _row_local(rows: list[_Row], template_rows: list[str], warnings: list[str], unresolved: list[UnresolvedRow],
@@ -645,12 +613,7 @@ def _row_local(rows: list[_Row], template_rows: list[str], warnings: list[str], 
             warnings.append(f"table 三: no split of row {row.label!r} ({row.run!r}) satisfies R3 "
                             "(总计 = sum of the requester columns); the row is read as printed where its "
                             "readings agree")
-        if all(c is not None for c in agreed):
-            out.append(tuple(c for c in agreed if c is not None))
-            continue
-        listed, placeholder = _unresolved_t3(row, row.readings, why)
-        unresolved.append(listed)
-        out.append(placeholder)
+        out.append(_t3_in_part(row, row.readings, why, unresolved, agreed))
     return out
 
 
@@ -726,18 +689,15 @@ def _table4(norm: str, from_pos: int, warnings: list[str], unresolved: list[Unre
     s5 = _SECTION5_RE.search(norm, h.end())
     region = norm[h.end(): s5.start() if s5 else len(norm)]
     run = None
-    headers = 0
-    for m in _T4_HEADER_RE.finditer(region):
-        headers += 1
-        after = region[m.end():]
-        if after.lstrip()[:1].isdigit():
-            run = _DIGITS_RE.match(after.lstrip()).group(0).strip()
+    last = None  # the last column header line
+    for last in _T4_HEADER_RE.finditer(region):
+        after = region[last.end():].lstrip()
+        if after[:1].isdigit():
+            run = _DIGITS_RE.match(after).group(0).strip()
             break
-    if run is None and headers:
-        last = list(_T4_HEADER_RE.finditer(region))[-1]
-        if stacked := _T4_STACKED_RE.match(region, last.end()):
-            return _table4_stacked([stacked.group(k) for k in ("a", "b", "c")], blank_zeros, warnings, unresolved)
-    if run is None and blank_zeros and headers:
+    if run is None and last is not None and (stacked := _T4_STACKED_RE.match(region, last.end())):
+        return _table4_stacked([stacked.group(k) for k in ("a", "b", "c")], blank_zeros, warnings, unresolved)
+    if run is None and blank_zeros and last is not None:
         run = ""  # zeros left blank and every cell zero: the row prints no digit
     if run is None:
         warnings.append("table 四: heading found but no run of numbers after its column headers")
@@ -818,19 +778,11 @@ def _table4_stacked(runs: list[str], blank_zeros: bool, warnings: list[str],
                 warnings.append(f"table 四: no cut of the {label} row {run!r} keeps R4; read where every cut agrees")
         except TooManyReadings:
             readings = []
-        agreed = agreed_cells(readings) if readings else [None] * 5
-        cells += [c if c is not None else "" for c in agreed]
-        doubt = [i for i, c in enumerate(agreed) if c is None]
-        if doubt:
-            shown = sorted({_show(r) for r in readings})
-            partial = len(doubt) < 5
-            unresolved.append(UnresolvedRow(
-                "T4", code, label, run, "ambiguous_cells",
-                f"Table 四 row {label!r} prints the digits {run!r} with no separators; {len(shown)} readings keep "
-                f"R4 ({' or '.join(shown[:6])}{' …' if len(shown) > 6 else ''}); "
-                + (f"the cells they agree on are loaded, {', '.join(results[i][1] for i in doubt)} not."
-                   if partial else "the row is not loaded."),
-                shown[:MAX_READINGS_LISTED], [results[i][0] for i in doubt] if partial else []))
+        listed, row_cells = read_in_part("T4", code, label, run, readings, results,
+                                         "keep R4 (总计 = 维持+纠正+其他+尚未审结)")
+        cells += row_cells
+        if listed is not None:
+            unresolved.append(listed)
     return _t4_grid(cells)
 
 
@@ -841,23 +793,17 @@ def _table4_blank(run: str, unresolved: list[UnresolvedRow]) -> Grid:
         readings = checked_splits(run, [5, 5, 5])
     except TooManyReadings:
         readings = []
-    agreed = agreed_cells(readings) if readings else [None] * T4_WIDTH
+    why = ("keep R4 (总计 = 维持+纠正+其他+尚未审结) in every block with a blank in any cell" if readings else
+           "keep R4 (总计 = 维持+纠正+其他+尚未审结) in every block: the report breaks it, or the readings are too "
+           "many to list")
     results = list(load_codes().results.items())
+    cells: list[str] = []
     for b, (code, label) in enumerate(load_codes().proceedings.items()):
-        block = agreed[5 * b: 5 * b + 5]
-        doubt = [i for i, c in enumerate(block) if c is None]
-        if not doubt:
-            continue
-        shown = sorted({_show(r[5 * b: 5 * b + 5]) for r in readings})
-        why = ("keep R4 (总计 = 维持+纠正+其他+尚未审结) in every block with a blank in any cell" if readings else
-               "keep R4 (总计 = 维持+纠正+其他+尚未审结) in every block: the report breaks it, or the readings are "
-               "too many to list")
-        partial = len(doubt) < 5
-        unresolved.append(UnresolvedRow(
-            "T4", code, label, run, "ambiguous_cells",
-            _doubt_detail("Table 四", label, run, shown, [results[i][1] for i in doubt] if partial else [], why),
-            shown[:MAX_READINGS_LISTED], [results[i][0] for i in doubt] if partial else []))
-    return _t4_grid([c if c is not None else "" for c in agreed])
+        listed, block = read_in_part("T4", code, label, run, [r[5 * b: 5 * b + 5] for r in readings], results, why)
+        cells += block
+        if listed is not None:
+            unresolved.append(listed)
+    return _t4_grid(cells)
 
 
 # ---------------------------------------------------------------- table 二
@@ -933,8 +879,7 @@ def _table2(norm: str, end: int, warnings: list[str], start: int = 0, blank_zero
             # a '.' can only sit inside an amount cell, which the cell patterns enforce.
             kinds = [_column_kind(c) for c in item.columns]
             try:
-                split = any_blank_splits if blank_zeros else enumerate_splits
-                readings = split(run.replace("-", " -"), kinds)
+                readings = enumerate_splits(run.replace("-", " -"), kinds, fewest_blanks=not blank_zeros)
             except TooManyReadings:
                 readings = []
             if len(readings) > 1:
@@ -949,21 +894,16 @@ def _table2(norm: str, end: int, warnings: list[str], start: int = 0, blank_zero
                         f"only {_show(readings[idx])} agrees with, so that reading was taken")
                     readings = [readings[idx]]
                     by_narrative.append(code)
-            agreed = agreed_cells(readings) if len(readings) > 1 and blank_zeros else []
-            if agreed and any(c is not None for c in agreed):
+            if blank_zeros and len(readings) != 1:
                 # Zeros left blank: the cells every reading agrees on load, the others are listed.
-                codes, names = list(item.columns), list(item.columns.values())
-                doubt = [i for i, c in enumerate(agreed) if c is None]
-                shown = sorted({_show(r) for r in readings})
-                unresolved.append(UnresolvedRow(
-                    "T2", code, label, run + unit, "ambiguous_cells",
-                    _doubt_detail("Table 二", label, run, shown, [names[i] for i in doubt],
-                                  "fit and neither the table nor the report's text tells them apart"),
-                    shown[:MAX_READINGS_LISTED], [codes[i] for i in doubt]))
-                cells = [c if c is not None else "" for c in agreed]
-                if unit and cells[-1]:
-                    cells[-1] += unit
-                grid_rows.append([label, *cells])
+                listed, cells = read_in_part("T2", code, label, run + unit, readings, list(item.columns.items()),
+                                             "fit and neither the table nor the report's text tells them apart")
+                if listed is not None:
+                    unresolved.append(listed)
+                if listed is None or listed.columns:  # some cells are read
+                    if unit and cells[-1]:
+                        cells[-1] += unit
+                    grid_rows.append([label, *cells])
                 continue
             if len(readings) != 1:
                 shown = " or ".join(_show(r) for r in readings[:6]) + (" …" if len(readings) > 6 else "")

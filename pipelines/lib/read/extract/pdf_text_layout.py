@@ -26,6 +26,7 @@ import statistics
 import unicodedata
 from collections.abc import Sequence
 
+from pipelines.lib.harmonize.labels import is_subtotal_column_header, is_subtotal_row_label, proceeding_of
 from pipelines.lib.harmonize.values import looks_numeric
 from pipelines.lib.read.grid import Grid, GridCell
 
@@ -80,9 +81,9 @@ def _level(text: str) -> str | None:
 def _conflicts(line: list[Word], number_line: list[Word]) -> bool:
     """A line opening a sub-row ('1.属于国家秘密') never joins a row that has its own ordinal label; a
     group label ('（三）不予公开') joins a sub-row's numbers, not another group's."""
-    if any(_is_subtotal(w[4]) for w in number_line if not looks_numeric(w[4])):
+    if any(is_subtotal_row_label(w[4]) for w in number_line if not looks_numeric(w[4])):
         return True  # a 小计 row some agencies add is complete on its own line: no other label joins it
-    if _names_proceeding(line) and _names_proceeding(number_line):
+    if _proceeding(line) is not None and _proceeding(number_line) is not None:
         return True  # table 四 a row per proceeding: each proceeding's label is a row of its own
     mine = next((lv for w in line if (lv := _level(w[4]))), None)
     labels = [w for w in number_line if not looks_numeric(w[4])]
@@ -96,16 +97,8 @@ def _conflicts(line: list[Word], number_line: list[Word]) -> bool:
     return (mine == "sub" and bool(theirs)) or (mine == "group" and "group" in theirs)
 
 
-_PROCEEDINGS = ("行政复议", "直接起诉", "复议后起诉")
-
-
-def _names_proceeding(line: list[Word]) -> bool:
-    text = "".join(unicodedata.normalize("NFKC", w[4]) for w in line if not looks_numeric(w[4]))
-    return any(p in text for p in _PROCEEDINGS)
-
-
-def _is_subtotal(text: str) -> bool:
-    return "".join(unicodedata.normalize("NFKC", text).split()) in ("小计", "合计")
+def _proceeding(line: list[Word]) -> str | None:
+    return proceeding_of("".join(w[4] for w in line if not looks_numeric(w[4])))
 
 
 def _stacked(line: list[Word]) -> bool:
@@ -179,12 +172,11 @@ def _anchors(words: Sequence[Word], keys: tuple[str, ...], n: int, before_y: flo
     return cols if len(cols) == n else None
 
 
-def _join_wrapped_numbers(words: Sequence[Word], h: float) -> list[Word]:
+def _join_wrapped_numbers(words: Sequence[Word], lines: list[list[Word]], h: float) -> list[Word] | None:
     """A number too wide for its cell wraps inside it ('１５' over '５'): the two parts stand one line apart in
     the same column, and either one of them stands on a line with no row label or the two straddle a line
     of the row's other numbers (a wrapped label beside them). They are one number, at the height between
-    them (where the row's other cells are)."""
-    lines = _lines(words, 0.45 * h)
+    them (where the row's other cells are). ``lines``: the words' lines; None when nothing is joined."""
     # A stacked group label's single characters (三 / 、/ 本 …) share lines with anything: not a row's label.
     labelled = [any(not looks_numeric(w[4]) and len(w[4].strip()) > 1 for w in ln) for ln in lines]
     line_of = {id(w): k for k, ln in enumerate(lines) for w in ln}
@@ -200,18 +192,18 @@ def _join_wrapped_numbers(words: Sequence[Word], h: float) -> list[Word]:
             dy = _cy(b) - _cy(a)
             if dy > 1.2 * h:
                 break
-            overlap = min(a[2], b[2]) - max(a[0], b[0])
+            if dy < 0.5 * h or id(b) in gone or min(a[2], b[2]) - max(a[0], b[0]) <= 0.5 * min(a[2] - a[0], b[2] - b[0]):
+                continue
+            la, lb = line_of[id(a)], line_of[id(b)]
             mid = (_cy(a) + _cy(b)) / 2
-            straddles = any(abs(y - mid) <= 0.3 * h for k, y in row_heights
-                            if k not in (line_of[id(a)], line_of[id(b)]))
-            if (dy >= 0.5 * h and overlap > 0.5 * min(a[2] - a[0], b[2] - b[0]) and id(b) not in gone
-                    and (straddles or not (labelled[line_of[id(a)]] and labelled[line_of[id(b)]]))):
+            if not (labelled[la] and labelled[lb]) or any(abs(y - mid) <= 0.3 * h for k, y in row_heights
+                                                           if k not in (la, lb)):
                 top = joined.get(id(a), a)
                 joined[id(a)] = (min(top[0], b[0]), top[1], max(top[2], b[2]), b[3], top[4] + b[4])
                 gone.add(id(b))
                 break
     if not joined:
-        return list(words)
+        return None
     return [joined.get(id(w), w) for w in words if id(w) not in gone]
 
 
@@ -220,7 +212,7 @@ def _t3_anchors(words: Sequence[Word], before_y: float) -> tuple[list[float] | N
 
     Some agencies add a 小计 column among the 法人或其他组织 columns: it is anchored like the others so the
     requester columns stay where they are, and its cells are set aside (it has no code)."""
-    subs = [w for w in words if _cy(w) < before_y and _is_subtotal(w[4])]
+    subs = [w for w in words if _cy(w) < before_y and is_subtotal_column_header(w[4])]
     with_sub = _anchors(words, (*_T3_HEADERS, "小计"), 8, before_y) if len(subs) == 1 else None
     if with_sub is not None:
         return with_sub, min(range(8), key=lambda i: abs(with_sub[i] - _cx(subs[0])))
@@ -323,14 +315,14 @@ def _section_rows(words: Sequence[Word], h: float, cols: list[float] | None,
                   subtotal: int | None = None) -> tuple[list[list[str]], list[float] | None, int | None]:
     """A section's rows of cells, table 三's value columns and the index among them of a 小计 (subtotal)
     column set aside (both for the next page's continuation)."""
-    if not numbers_apart:
-        words = _join_wrapped_numbers(words, h)
     if numbers_apart:
         # Numbers and labels form their lines apart; a label line joins its row's numbers below.
         lines = sorted(_chained_lines([w for w in words if looks_numeric(w[4])], 0.45 * h)
                        + _lines([w for w in words if not looks_numeric(w[4])], 0.45 * h), key=lambda ln: _cy(ln[0]))
     else:
         lines = _lines(words, 0.45 * h)
+        if (joined := _join_wrapped_numbers(words, lines, h)) is not None:
+            words, lines = joined, _lines(joined, 0.45 * h)
     numbered = [i for i, ln in enumerate(lines) if _is_number_line(ln)]
     t2_headers = _t2_headers(lines, h)
     if not numbered and not t2_headers:

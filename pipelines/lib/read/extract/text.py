@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 
+from pipelines.lib.harmonize.labels import is_subtotal_row_label
 from pipelines.lib.read.extract import Extracted
 from pipelines.lib.read.grid import Grid
 
@@ -126,23 +127,20 @@ def own_label_index(cells: list[str]) -> int | None:
     return k
 
 
-SUBTOTAL_LABELS = frozenset(("小计", "合计"))
-
-
 def continues_label(text: str, row: list[str]) -> bool:
     """``text``, on a line of its own right below ``row``, is the rest of the row's wrapped label: the row
     has a numbered label, and the text is short, no sentence, and does not open a row or section itself."""
     k = own_label_index(row)
     return (k is not None and bool(ORDINAL_RE.match(row[k].strip())) and 0 < len(text) <= 30
             and "。" not in text and not ORDINAL_RE.match(text) and not _FOOTER_RE.match(text)
-            and "".join(text.split()) not in SUBTOTAL_LABELS)  # a 小计 row some agencies add is a row of its own
+            and not is_subtotal_row_label(text))  # a 小计 row some agencies add is a row of its own
 
 
 def _wrapped_between_cells(lines: list[str], i: int) -> bool:
     """A short line without a tab, between two cell lines: the wrapped rest of a cell (a header word, or
     the rest of a long row label), not prose, not a heading, not a row's own numbered label."""
     ln = lines[i].strip(" \u3000")
-    if len(ln) > 30 or "。" in ln or _SECTION_RE.match(ln) or ORDINAL_RE.match(ln) or ln in SUBTOTAL_LABELS:
+    if len(ln) > 30 or "。" in ln or _SECTION_RE.match(ln) or ORDINAL_RE.match(ln) or is_subtotal_row_label(ln):
         return False
     nxt = next((x for x in lines[i + 1:] if x.strip(" \u3000")), "")
     return nxt.startswith("\t")
