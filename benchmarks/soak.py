@@ -40,6 +40,14 @@ def minimise(tmp: Path, truth, fmt: str, v: Variation, kind: str) -> Variation:
     return v
 
 
+def print_by_switch(title: str, fmt: str, counts: Counter, drawn: Counter) -> None:
+    """Per switch value of the format: documents counted / documents drawn with that value."""
+    print(f"{title} by switch value (counted / documents drawn with it):")
+    for name in FORMAT_SWITCHES[fmt]:
+        vals = sorted({val for (n, val) in drawn if n == name}, key=str)
+        print(f"  {name:>16}: " + ", ".join(f"{val}={counts[(name, val)]}/{drawn[(name, val)]}" for val in vals))
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("n", type=int, nargs="?", default=10_000)
@@ -128,22 +136,10 @@ def main() -> int:
                   "readable with certainty (several readings fit, or a number without its place); none guessed)")
     for (fmt, reason, layout, blanks), n in sorted(refusals.items()):
         print(f"true refusals in {fmt}: {n} x {reason} (text_layout={layout}, blank_zeros={blanks})")
-    for fmt in formats:
-        if not refused_by_switch[fmt]:
-            continue
-        print(f"true refusals in {fmt} by switch value (refused / documents drawn with it):")
-        for name in FORMAT_SWITCHES[fmt]:
-            vals = sorted({val for (n, val) in by_switch[fmt] if n == name}, key=str)
-            print(f"  {name:>16}: " + ", ".join(f"{val}={refused_by_switch[fmt][(name, val)]}/"
-                                              f"{by_switch[fmt][(name, val)]}" for val in vals))
-    for fmt in formats:
-        if not failed_by_switch[fmt]:
-            continue
-        print(f"failures in {fmt} by switch value (failed / documents drawn with it):")
-        for name in FORMAT_SWITCHES[fmt]:
-            vals = sorted({val for (n, val) in by_switch[fmt] if n == name}, key=str)
-            print(f"  {name:>16}: " + ", ".join(f"{val}={failed_by_switch[fmt][(name, val)]}/"
-                                              f"{by_switch[fmt][(name, val)]}" for val in vals))
+    for what, counts in (("true refusals", refused_by_switch), ("failures", failed_by_switch)):
+        for fmt in formats:
+            if counts[fmt]:
+                print_by_switch(f"{what} in {fmt}", fmt, counts[fmt], by_switch[fmt])
     for (fmt, kind), (seed, out, v) in sorted(first.items()):
         print(f"\nfirst {kind} in {fmt}: generate_truth(rng=random.Random({seed})), minimal variation {v.changed()}")
         print(f"  {out.detail[:600]}")

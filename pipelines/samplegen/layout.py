@@ -87,3 +87,14 @@ def split_header(label: str) -> str:
         i = label.index("（单位")
         return label[:i] + "\n" + label[i:]
     return label
+
+
+# Label wording variants agencies print (hongze, huaian, stcsm): the generators' `label_variant` switch.
+LABEL_VARIANTS = (("行政规范性文件", "规范性文件"), ("社会公益组织", "社会公益 组织"))
+
+
+def with_label_variants(text: str, *, ordinals: bool = True) -> str:
+    """``text`` with the variant wordings, and ('1、' for '1.') the ordinal variant unless ``ordinals`` is off."""
+    for a, b in LABEL_VARIANTS:
+        text = text.replace(a, b)
+    return text.replace("1.属于国家秘密", "1、属于国家秘密") if ordinals else text

@@ -44,7 +44,7 @@ import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from .layout import T2Block, t2_blocks
+from .layout import T2Block, t2_blocks, with_label_variants
 from .narrative import SECTION_HEADINGS, build_narrative
 from .spans import Span, SpanTable, place, t2_tables, t3_table, t4_table
 from .truth import ReportTruth
@@ -53,7 +53,6 @@ if TYPE_CHECKING:
     from .variations import Variation
 
 _FULLWIDTH = str.maketrans("0123456789.-", "０１２３４５６７８９．－")
-_LABEL_VARIANTS = (("行政规范性文件", "规范性文件"), ("社会公益组织", "社会公益 组织"))
 _CAPTIONS = {"二": "表二：主动公开政府信息情况", "三": "表三：收到和处理政府信息公开申请情况",
              "四": "表四：政府信息公开行政复议、行政诉讼情况"}
 _PROSE_WIDTH = 28  # characters per prose line on an A4 page at the reports' type size
@@ -208,9 +207,7 @@ class _Writer:
     def label(self, text: str, width: int) -> str:
         """A label cell's text: its variants, a stray space inside it, its wrapped lines joined per switch."""
         if self.v.label_variant:
-            for a, b in _LABEL_VARIANTS:
-                text = text.replace(a, b)
-            text = text.replace("1.属于国家秘密", "1、属于国家秘密")
+            text = with_label_variants(text)
         pieces = wrap_cell(text, width) if width else [text.replace("\n", "")]
         if "\n" in text:
             pieces = text.split("\n")  # a header the template itself breaks ('本年新' / '制作数量')

@@ -18,6 +18,7 @@ import re
 import unicodedata
 from dataclasses import asdict, dataclass, fields
 
+from .layout import with_label_variants
 from .narrative import SECTION_HEADINGS, build_narrative
 from .spans import SpanTable, place, t2_tables, t3_table, t4_table
 from .truth import ReportTruth
@@ -220,7 +221,6 @@ def title_lines(truth: ReportTruth, form: str) -> list[str]:
 
 _FULLWIDTH = str.maketrans("0123456789.-", "０１２３４５６７８９．－")
 _HALFWIDTH = str.maketrans("０１２３４５６７８９．－", "0123456789.-")
-_LABEL_VARIANTS = (("行政规范性文件", "规范性文件"), ("社会公益组织", "社会公益 组织"))
 
 
 def _rows_of(table: SpanTable, merged: str) -> list[list[str]]:
@@ -285,9 +285,7 @@ def _span_text_variants(v: Variation):
     def text_of(sp) -> str:
         text = sp.text
         if v.label_variant:
-            for a, b in _LABEL_VARIANTS:
-                text = text.replace(a, b)
-            text = text.replace("1.属于国家秘密", "1、属于国家秘密")
+            text = with_label_variants(text)
         if v.fullwidth_digits and not sp.label and _is_number(text):
             text = text.translate(_FULLWIDTH)
         return text
@@ -400,9 +398,7 @@ def _aligned_lines(table: SpanTable, v: Variation) -> list[str]:
     for r, c, sp in placed:
         text = sp.text.replace("\n", "")
         if v.label_variant:  # the variants are printed, so they are what lines up
-            for a, b in _LABEL_VARIANTS:
-                text = text.replace(a, b)
-            text = text.replace("1.属于国家秘密", "1、属于国家秘密")
+            text = with_label_variants(text)
         parts = wrap_label(text) if v.wrapped_labels and sp.label else None
         if parts:
             text = parts[0]
@@ -533,9 +529,7 @@ def render_text_variant(truth: ReportTruth, v: Variation) -> str:
 def _text_noise(text: str, truth: ReportTruth, v: Variation) -> str:
     rng = random.Random(f"noise/{truth.agency.slug}/{truth.year}/{sorted(v.changed().items())}")
     if v.label_variant:
-        for a, b in _LABEL_VARIANTS:
-            text = text.replace(a, b)
-        text = text.replace("1.属于国家秘密", "1、属于国家秘密")
+        text = with_label_variants(text)
     lines = text.split("\n")
     if v.footers:
         # Page footers between table rows, as a PDF -> text conversion leaves them.
@@ -609,8 +603,7 @@ def render_html_variant(truth: ReportTruth, v: Variation) -> bytes:
     if v.fullwidth_digits or v.label_variant:
         head, sep, body = page.partition("<body>")
         if v.label_variant:
-            for a, b in _LABEL_VARIANTS:
-                body = body.replace(a, b)
+            body = with_label_variants(body, ordinals=False)
         if v.fullwidth_digits and not v.js_embed:
             body = _fullwidth_cells(body)
         page = head + sep + body
