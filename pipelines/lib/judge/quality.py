@@ -26,7 +26,7 @@ from pipelines.lib.codes import load_codes
 from pipelines.lib.harmonize.facts import code_domain
 from pipelines.lib.judge import plan as judging
 from pipelines.lib.judge.gx_bridge import EXPECTATIONS_DIR, GXSession, load_suite, run_suite
-from pipelines.lib.load.connection import now, read_sql, runtime_dir
+from pipelines.lib.load.connection import now, read_sql, runtime_dir, transaction
 
 QUALITY_SCHEMA = {
     "report_id": pl.String, "rule_id": pl.String, "scope": pl.String, "passed": pl.Boolean,
@@ -220,12 +220,8 @@ def _judge_chunk(con: duckdb.DuckDBPyConnection, agencies: list[str], session: G
     con.register("_chunk_agencies", pl.DataFrame({"agency_id": agencies}, schema={"agency_id": pl.String}))
     with judging.report_inputs(con):
         try:
-            con.execute("BEGIN")
-            written = _replace_chunk(con, session, run_name, evaluated_at)
-            con.execute("COMMIT")
-        except Exception:
-            con.execute("ROLLBACK")
-            raise
+            with transaction(con):
+                written = _replace_chunk(con, session, run_name, evaluated_at)
         finally:
             con.unregister("_chunk_agencies")
             for name in ("judge_scope", "judge_agencies"):
@@ -295,15 +291,10 @@ def refresh_quality(con: duckdb.DuckDBPyConnection, docs_dir: Path | None = None
             session = None
             _give_memory_back()
     if plan.full:
-        con.execute("BEGIN")
-        try:
+        with transaction(con):
             con.execute(read_sql("judge/finish_full.sql"))
             con.execute("INSERT OR REPLACE INTO warehouse_meta VALUES (?, ?)",
                         [judging.FINGERPRINT_KEY, plan.fingerprint])
-            con.execute("COMMIT")
-        except Exception:
-            con.execute("ROLLBACK")
-            raise
     if docs_dir is not None:
         publish_docs(con, session or GXSession(docs_dir), docs_dir)
     return QualityPass(plan.full, plan.reason, len(plan.agencies), plan.reports, len(plan.chunks), written)

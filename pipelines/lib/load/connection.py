@@ -54,6 +54,18 @@ _HELD: dict[str, int] = {}  # lock paths this process holds -> nesting depth
 _HELD_GUARD = threading.Lock()
 
 @contextmanager
+def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    """BEGIN … COMMIT, or ROLLBACK and re-raise: all of the block's writes land, or none."""
+    con.execute("BEGIN")
+    try:
+        yield
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+
+
+@contextmanager
 def writer_lock(warehouse: Path, timeout: float = 0) -> Iterator[None]:
     """One writer at a time across processes; a second ingest stops with a clear message.
 
