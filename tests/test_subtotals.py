@@ -42,3 +42,13 @@ def test_subtotal_position_in_a_run_together_header() -> None:
     # 合计 after 其他 is what some agencies call the 总计 column, not a subtotal
     assert subtotal_in_header("自然人商业企业科研机构社会公益组织法律服务机构其他合计") is None
     assert subtotal_in_header("自然人法人或其他组织总计商业企业科研机构社会公益组织法律服务机构其他") is None
+
+
+def test_a_group_label_centred_among_blank_sub_rows_is_not_a_row(tmp_path: Path) -> None:
+    """Unruled PDF, zeros blank, 小计 rows: （六）其他处理 lands on a line of its own between its blank sub-rows.
+    It is the group's label, not the 2019 single row: the 2021 total is summed from the sub-rows and 3.其他
+    keeps its group (soak seed 1 found it loading 0 for a total of 3)."""
+    truth = generate_truth(rng=random.Random(2214986532))
+    v = Variation(remark_column=True, subtotals="both", blank_zeros=True, pdf_ruled=False)
+    out = render_and_check(tmp_path, truth, "pdf", v)
+    assert out.kind == "exact", out.detail

@@ -189,6 +189,11 @@ def interpret_t3(grids: list[Grid]) -> TableResult:
                 if any(c.text.strip() for c in values) and own.strip():
                     res.warnings.append(f"table 三: row label {own!r} matches no code; row skipped")
                 continue
+            if (code == "other_total" and res.rows_seen and res.rows_seen[-1] in _OTHER_SUB_ROWS
+                    and not any(c.text.strip() for c in values)):
+                # Among its sub-rows, a blank （六）其他处理 is the group's label centred on a line of its own.
+                prev_group = own
+                continue
             if code in seen:
                 res.warnings.append(f"table 三: row {code} printed twice ({own!r}); first kept")
                 continue
@@ -197,7 +202,23 @@ def interpret_t3(grids: list[Grid]) -> TableResult:
             for col, cell in zip(cols, values, strict=True):
                 res.facts.append(_fact("T3", code, col, cell, row_label=own.strip(),
                                        col_label=codes.requester_types[col], page=g.page_of(i)))
+    _group_label_is_not_a_row(res)
     return res
+
+
+_OTHER_SUB_ROWS = ("other_no_correction", "other_unpaid_fee", "other_other")
+
+
+def _group_label_is_not_a_row(res: TableResult) -> None:
+    """（六）其他处理 printed with every cell blank in a table that also prints its three sub-rows: the group's
+    label on a line of its own (where it is centred among its rows without ruling lines), not the 2019 single
+    row. Kept, its blanks would stand for the group's total and stop the total being summed from the sub-rows."""
+    other = [f for f in res.facts if f.row_code == "other_total"]
+    if other and all(f.blank for f in other) and any(r in res.rows_seen for r in _OTHER_SUB_ROWS):
+        res.facts = [f for f in res.facts if f.row_code != "other_total"]
+        res.rows_seen.remove("other_total")
+        res.warnings.append("table 三: （六）其他处理 printed with blank cells above its sub-rows is the group's "
+                            "label, not a row; its total is summed from the sub-rows")
 
 
 def interpret_t4(grids: list[Grid]) -> TableResult:
