@@ -462,3 +462,20 @@ def test_a_number_wrapped_inside_its_cell_is_one_number(tmp_path: Path, seed: in
     v = Variation(remark_column=True, subtotals="org_column", fullwidth_digits=True, pdf_ruled=False)
     out = render_and_check(tmp_path, truth, "pdf", v)
     assert out.kind == "exact", out.detail
+
+
+def test_wrapped_number_joined_when_its_row_has_one_other_number() -> None:
+    """Word positions as an unruled PDF prints them: a label over two lines, '１４' / '９' one line apart in the
+    same column, and the row's total alone (with a remark word) on the line between them."""
+    from pipelines.lib.read.extract.pdf_text_layout import _join_wrapped_numbers
+
+    words = [(79.0, 83.4, 259.0, 93.3, "（二）部分公开（区分处理的"), (272.7, 83.4, 287.7, 93.3, "１４"),
+             (467.8, 88.1, 490.3, 97.9, "１４９"), (501.7, 88.1, 531.7, 97.9, "含转办件"),
+             (79.0, 92.8, 109.0, 102.6, "他情形）"), (276.5, 92.8, 284.0, 102.6, "９")]
+    lines = [[words[0], words[1]], [words[2], words[3]], [words[4], words[5]]]
+    joined = _join_wrapped_numbers(words, lines, 9.9)
+    assert joined is not None
+    assert sorted(w[4] for w in joined if w[4][0] in "１９") == ["１４９", "１４９"]
+    # Without the row's total between them the two are separate rows' numbers, each beside its own label.
+    assert _join_wrapped_numbers([w for w in words if w[4] not in ("１４９", "含转办件")],
+                                 [lines[0], lines[2]], 9.9) is None

@@ -52,3 +52,30 @@ def test_a_group_label_centred_among_blank_sub_rows_is_not_a_row(tmp_path: Path)
     v = Variation(remark_column=True, subtotals="both", blank_zeros=True, pdf_ruled=False)
     out = render_and_check(tmp_path, truth, "pdf", v)
     assert out.kind == "exact", out.detail
+
+
+def test_a_number_wrapped_in_its_cell_beside_a_lone_total(tmp_path: Path) -> None:
+    """Unruled PDF, zeros blank, full-width digits: '１４９' wraps in the narrow 自然人 column ('１４' / '９') on a
+    row whose label wraps too, and the row's only other number is its total beside a 备注 remark. The two parts
+    are one number (the soak read 14 and a total of 0)."""
+    truth = generate_truth(rng=random.Random(961893811))
+    v = Variation(remark_column=True, subtotals="both", fullwidth_digits=True, blank_zeros=True, pdf_ruled=False)
+    out = render_and_check(tmp_path, truth, "pdf", v)
+    assert out.kind == "exact", out.detail
+
+
+@pytest.mark.parametrize(("seed", "switches"), [
+    # the repeated header's last line ('组织' / '机构') was read as a wrapped label of the page's first row
+    (158, {"title_form": "wrapped_agency", "subtotals": "group_rows"}),
+    # a 小计 row label above the page's first number was taken for the 小计 column header
+    (180, {"remark_column": True, "subtotals": "both"}),
+    # table 三 all blank: 小计 row labels were taken for header words, so no row had its blank cells
+    (220, {"remark_column": True, "subtotals": "both", "t4_shape": "stacked", "label_variant": True}),
+])
+def test_unruled_pdf_with_its_header_repeated_and_subtotal_rows(tmp_path: Path, seed: int, switches: dict) -> None:
+    """Unruled PDF, zeros blank, table 三's header printed again on the page it continues on (a targeted
+    soak of 400 such documents found these three)."""
+    truth = generate_truth(rng=random.Random(seed))
+    v = Variation(blank_zeros=True, pdf_ruled=False, pdf_header_repeat=True, **switches)
+    out = render_and_check(tmp_path, truth, "pdf", v)
+    assert out.kind == "exact", out.detail

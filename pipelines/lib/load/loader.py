@@ -139,8 +139,13 @@ def load_staged_set(con: duckdb.DuckDBPyConnection, table: pa.Table) -> list[str
             con.register("_incoming_reports", history.with_columns(pl.Series("accepted_seq", seqs, pl.Int64)))
             con.register("_incoming_unresolved", unresolved)
             con.register("_incoming_signals", signals)
-            for t in ("facts", "unresolved_rows", "report_history", "report_identity_signals"):
-                con.execute(f"DELETE FROM {t} WHERE report_id IN (SELECT report_id FROM _incoming_reports)")
+            # A report loaded before (a re-parse) is replaced; the usual set is all new, and a DELETE scans
+            # the whole facts table, so it runs only when report_history (one row per load) holds one of them.
+            reloaded = con.execute("SELECT count(*) FROM report_history WHERE report_id IN "
+                                   "(SELECT report_id FROM _incoming_reports)").fetchone()[0]
+            if reloaded:
+                for t in ("facts", "unresolved_rows", "report_history", "report_identity_signals"):
+                    con.execute(f"DELETE FROM {t} WHERE report_id IN (SELECT report_id FROM _incoming_reports)")
             con.execute("INSERT INTO report_history BY NAME SELECT * FROM _incoming_reports")
             con.execute("INSERT INTO facts BY NAME SELECT * FROM _incoming_facts")
             con.execute("INSERT INTO unresolved_rows BY NAME SELECT * FROM _incoming_unresolved")

@@ -181,8 +181,9 @@ def _join_wrapped_numbers(words: Sequence[Word], lines: list[list[Word]], h: flo
     labelled = [any(not looks_numeric(w[4]) and len(w[4].strip()) > 1 for w in ln) for ln in lines]
     line_of = {id(w): k for k, ln in enumerate(lines) for w in ln}
     nums = sorted((w for w in words if looks_numeric(w[4]) and w[4].strip()), key=_cy)
-    # Heights of lines holding a row's numbers: a wrapped number straddles its row's line.
-    row_heights = [(k, _cy(ln[0])) for k, ln in enumerate(lines) if sum(looks_numeric(w[4]) for w in ln) >= 2]
+    # Heights of lines holding a row's other numbers: a wrapped number straddles its row's line. One number
+    # is enough (zeros left blank leave a row with its total alone, beside a 备注 word).
+    row_heights = [(k, _cy(ln[0])) for k, ln in enumerate(lines) if any(looks_numeric(w[4]) for w in ln)]
     joined: dict[int, Word] = {}
     gone: set[int] = set()
     for i, a in enumerate(nums):
@@ -212,10 +213,15 @@ def _t3_anchors(words: Sequence[Word], before_y: float) -> tuple[list[float] | N
 
     Some agencies add a 小计 column among the 法人或其他组织 columns: it is anchored like the others so the
     requester columns stay where they are, and its cells are set aside (it has no code)."""
-    subs = [w for w in words if _cy(w) < before_y and is_subtotal_column_header(w[4])]
-    with_sub = _anchors(words, (*_T3_HEADERS, "小计"), 8, before_y) if len(subs) == 1 else None
-    if with_sub is not None:
-        return with_sub, min(range(8), key=lambda i: abs(with_sub[i] - _cx(subs[0])))
+    # The 小计 header stands right of the 自然人 column; a 小计 row label further left is not one.
+    key_x = [_cx(w) for w in words if _cy(w) < before_y and unicodedata.normalize("NFKC", w[4]).startswith(_T3_HEADERS)]
+    subs = [w for w in words if _cy(w) < before_y and is_subtotal_column_header(w[4])
+            and key_x and _cx(w) > min(key_x)]
+    if len(subs) == 1:
+        header = [w for w in words if not is_subtotal_column_header(w[4]) or w is subs[0]]
+        with_sub = _anchors(header, (*_T3_HEADERS, "小计"), 8, before_y)
+        if with_sub is not None:
+            return with_sub, min(range(8), key=lambda i: abs(with_sub[i] - _cx(subs[0])))
     return _anchors(words, _T3_HEADERS, 7, before_y), None
 
 
@@ -338,7 +344,8 @@ def _section_rows(words: Sequence[Word], h: float, cols: list[float] | None,
             # table whose every cell is zero and left blank. Lines below the header are rows of blank cells
             # (a wrapped label's other line, matching no row, is passed over by the interpreter).
             keys = (*_T3_HEADERS, "小计")
-            head = max(_cy(w) for w in words if unicodedata.normalize("NFKC", w[4]).startswith(keys))
+            left = t3[0] - (t3[1] - t3[0]) / 2  # a 小计 row label stands left of the value columns
+            head = max(_cy(w) for w in words if unicodedata.normalize("NFKC", w[4]).startswith(keys) and _cx(w) > left)
             width = len(t3) - (here is not None)
             return [_label_cells(ln, 2 * h) + ([""] * width if _cy(ln[0]) > head + 0.5 * h else [])
                     for ln in lines], t3, here
@@ -371,6 +378,12 @@ def _section_rows(words: Sequence[Word], h: float, cols: list[float] | None,
         # A table 四 a row per proceeding has one header line, close above the first row: it is the
         # header's, not a wrapped label of that row.
         fixed |= {i for i, ln in enumerate(lines) if i not in numbered_set and _cy(ln[0]) < header_y}
+    if t3 is not None and len(t3) > 1:
+        # Above the first number, a line with words only over the value columns is the tail of a wrapped
+        # column title ('组织' / '机构' under 社会公益 / 法律服务), not a wrapped label of the first row.
+        left = t3[0] - (t3[1] - t3[0]) / 2
+        fixed |= {i for i, ln in enumerate(lines) if i not in numbered_set and _cy(ln[0]) < first_y
+                  and all(_cx(w) >= left for w in ln)}
     owner = _label_lines_of_rows(lines, numbered, fixed, h)
     blank_rows = _blank_row_lines(lines, numbered, owner, fixed, h)
     joined: dict[int, list[int]] = {}  # row's first line -> the other lines of its band
