@@ -49,17 +49,24 @@ def _status(warehouse: Path) -> dict[str, int]:
 
 
 def test_a_torn_staged_file_is_parsed_again_and_loaded(tmp_path: Path) -> None:
+    """Staged files are not fsynced (a re-parse is the whole cost of losing one), so whatever a power loss
+    leaves of one must be known as not staged: cut short, empty, zero-filled at full length (delayed
+    allocation), or with a block of other bytes inside (its CRC-32 trailer no longer matches)."""
     inbox, warehouse = tmp_path / "inbox", tmp_path / "w.duckdb"
-    write_reports(inbox, 4, seed=21)
+    write_reports(inbox, 6, seed=21)
     pending = _scan(warehouse, inbox)
     staging = fanout.staging_dir(warehouse)
     fanout.parse_pending(pending, inbox, staging, timeout=0)  # parsed, then the power went before loading
-    torn = staging / f"{pending[0][0]}.arrow"
-    torn.write_bytes(torn.read_bytes()[: torn.stat().st_size // 2])  # what a power loss mid-write leaves
-    (staging / f"{pending[1][0]}.arrow").write_bytes(b"")  # and a zero-length one
+    files = [staging / f"{sha}.arrow" for sha, _ in pending]
+    files[0].write_bytes(files[0].read_bytes()[: files[0].stat().st_size // 2])  # cut short
+    files[1].write_bytes(b"")  # zero-length
+    files[2].write_bytes(bytes(files[2].stat().st_size))  # zero-filled, full length
+    data = bytearray(files[3].read_bytes())
+    data[len(data) // 2: len(data) // 2 + 16] = bytes(16)  # a block of the body lost
+    files[3].write_bytes(bytes(data))
     parsed, loaded = _parse_and_load(warehouse, inbox)
-    assert parsed == 2  # the two unreadable results were parsed again; the other two were reused
-    assert loaded == 4 and _status(warehouse) == {"loaded": 4}
+    assert parsed == 4  # the four unreadable results were parsed again; the other two were reused
+    assert loaded == 6 and _status(warehouse) == {"loaded": 6}
 
 
 def test_a_result_torn_after_parsing_stays_pending_and_the_next_run_loads_it(tmp_path: Path) -> None:
@@ -104,10 +111,10 @@ def test_a_failed_write_leaves_no_temporary_file(tmp_path: Path, monkeypatch: py
     staging = Staging(tmp_path / "staging")
     staging.prepare()
 
-    def disk_full(fd: int) -> None:
+    def disk_full(fd: int, data: bytes) -> int:
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr(os, "fsync", disk_full)
+    monkeypatch.setattr(os, "write", disk_full)
     with pytest.raises(OSError):
         staging.write(Quarantined("a.txt", "a" * 64, "read", "unsupported_format", "x"))
     assert list((tmp_path / "staging").iterdir()) == []

@@ -16,7 +16,7 @@ import duckdb
 import polars as pl
 import pyarrow as pa
 
-from pipelines.lib.harmonize.agencies import resolve_agency
+from pipelines.lib.harmonize.agencies import resolve_agencies
 from pipelines.lib.harmonize.facts import UnknownCode, code_domain
 from pipelines.lib.load import cross_year
 from pipelines.lib.load.connection import now, read_sql
@@ -91,7 +91,7 @@ _SIGNALS_SQL = read_sql("load/staged_identity_signals.sql")
 
 def _history_frame(table: pa.Table, ids: list[str], ts) -> pl.DataFrame:
     names = table.column("agency_name").to_pylist()
-    agencies = [resolve_agency(n) for n in names]
+    agencies = resolve_agencies(names)
     cols = {c: table.column(c).to_pylist() for c in
             ("year", "template", "title", "format", "source_file", "sha256", "warnings", "narrative")}
     return pl.DataFrame({

@@ -208,7 +208,10 @@ class _WorkerPool:
         # A worker's start-up (imports of what the fork server did not preload) must not eat into the
         # first document's time limit: its deadline is set only once the worker says it is ready.
         try:
-            ready = parent.poll(WORKER_START_TIMEOUT_S) and parent.recv() == READY
+            # The process's sentinel too: a worker that dies starting up is seen at once, not after the timeout
+            # (the fork server keeps a copy of the pipe's other end, so its death alone is no EOF here).
+            ready = (bool(wait([parent, proc.sentinel], WORKER_START_TIMEOUT_S)) and parent.poll()
+                     and parent.recv() == READY)
         except (EOFError, OSError):
             ready = False
         if not ready:
