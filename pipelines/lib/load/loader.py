@@ -245,6 +245,10 @@ def load_staged(con: duckdb.DuckDBPyConnection, items: list[tuple[str, str]], st
             if k + 1 < len(chunks):
                 upcoming = reader.submit(staging.read_many, [sha for sha, _ in chunks[k + 1]])
             _load_chunk(con, chunk, table, missing, stats, inbox)
+            # Committed: the staged results are spent (a re-parse for a new parser version writes new ones).
+            # Removed by the reader thread while DuckDB writes the next set; a crash before this leaves files
+            # that nothing reads, never a missing result.
+            reader.submit(staging.discard_many, table.column("sha256").to_pylist())
             if progress:
                 progress(f"read {min((k + 1) * batch_size, len(items))}/{len(items)} staged results")
     if stats.loaded:

@@ -209,6 +209,18 @@ class Staging:
             else:
                 self._fs.rm(self.path(sha))
 
+    def discard_many(self, shas: list[str]) -> None:
+        """Remove these staged results (loaded, so no longer needed)."""
+        if not shas:
+            return
+        if self.local:
+            for sha in shas:
+                with contextlib.suppress(OSError):
+                    os.unlink(self.path(sha))
+        else:
+            with contextlib.suppress(FileNotFoundError, OSError):
+                self._fs.rm([self.path(sha) for sha in shas])
+
     def read_many(self, shas: list[str]) -> tuple[pa.Table, list[str]]:
         """The staged records of these documents in one table (in the order given), and the shas that are
         not (or no longer readably) staged."""
