@@ -9,6 +9,7 @@ and re-parses nothing, and parse steps on other machines write where the single 
 from __future__ import annotations
 
 import contextlib
+import gc
 import hashlib
 import multiprocessing as mp
 import os
@@ -150,6 +151,9 @@ def _worker_main(conn: Connection, parse: ParseFn, memory_mb: float = 0.0,
         os.environ.update(settings)
     if sys.platform.startswith("linux"):
         _die_with_parent()
+    # The readers' modules (imported once by the fork server) are never garbage: out of the collector's
+    # way, so each collection walks only what the documents leave behind.
+    gc.freeze()
     # A scanned document announces its OCR: the pool then gives it the OCR budget (ocr/budget.py).
     budget.set_listener(lambda seconds: conn.send((EXTEND, seconds)))
     conn.send(READY)
