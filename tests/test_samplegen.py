@@ -238,3 +238,15 @@ def test_sample_set_of_any_size(count):
     assert len({s.file_name for s in samples}) == count
     keys = [(s.truth.agency.name, s.truth.year) for s in samples if not s.truth.revision_of]
     assert len(keys) == len(set(keys)) == count - 1
+
+
+def test_cli_writes_markdown_that_reads_back(tmp_path):
+    """`--formats md` writes what a PDF->markdown converter leaves of each report (its clean form); every
+    file, the broken and the revised one included, reads back to its truth."""
+    samples = plan_samples(7, 8, ["md"])
+    assert {s.fmt for s in samples} == {"md"}
+    for s in samples:
+        path = tmp_path / s.file_name
+        assert path.suffix == ".md"
+        path.write_bytes(s.render())
+        assert_round_trip(path, s.truth)

@@ -30,7 +30,7 @@ from .truth import (
     revise,
 )
 
-FORMATS = ("txt", "html", "docx", "pdf")
+FORMATS = ("txt", "html", "docx", "pdf", "md")
 MAX_YEAR = 2024  # the bundled inbox spans 2019–2024; truths themselves go up to 2025
 
 
@@ -43,6 +43,10 @@ class SampleReport:
 
     def render(self) -> bytes:
         mod = importlib.import_module(f"{__package__}.render_{self.fmt}")
+        if self.fmt == "md":  # markdown is a converter's output: its clean form (every md_* switch at default)
+            from .variations import Variation
+
+            return mod.render(self.truth, Variation().for_format("md"), **self.options)
         return mod.render(self.truth, **self.options)
 
 
