@@ -137,3 +137,34 @@ def test_staging_at_a_url_round_trips(tmp_path: Path) -> None:
         con.close()
     assert len(result.loaded) == 3 and [r for _, r in result.quarantined] == ["not_a_report"]
     assert _status(warehouse) == {"loaded": 3, "quarantined": 1}
+
+
+def test_results_a_crash_left_after_their_commit_are_swept_and_pending_ones_kept(tmp_path: Path) -> None:
+    """A loaded report's staged result is removed after its commit; one a crash left in between is removed
+    by the next load, while the staged result of a document still waiting to be loaded stays."""
+    inbox, warehouse = tmp_path / "inbox", tmp_path / "w.duckdb"
+    write_reports(inbox, 3, seed=25)
+    assert _parse_and_load(warehouse, inbox) == (3, 3)
+    staging = Staging(fanout.staging_dir(warehouse))
+    assert staging.staged_shas() == []  # spent results removed at commit
+    write_reports(inbox, 4, seed=25)  # one more document: pending
+    con = connection.open_warehouse(warehouse)
+    try:
+        documents.scan_inbox(con, inbox)
+        pending = documents.pending_documents(con)
+        loaded = con.execute("SELECT sha256, source_file FROM documents WHERE status = 'loaded'").fetchall()
+    finally:
+        con.close()
+    assert len(pending) == 1 and len(loaded) == 3
+    fanout.parse_pending(pending, inbox, staging, timeout=0)
+    crash_left = loaded[0][0]  # as if a crash came between its commit and the removal
+    fanout.parse_pending([loaded[0]], inbox, staging, timeout=0)
+    assert sorted(staging.staged_shas()) == sorted([pending[0][0], crash_left])
+    con = connection.open_warehouse(warehouse)
+    try:
+        assert loader.sweep_spent_staging(con, staging) == 1
+    finally:
+        con.close()
+    assert staging.staged_shas() == [pending[0][0]]  # still to be loaded: kept
+    assert _parse_and_load(warehouse, inbox) == (0, 1)  # reused, loaded, then removed
+    assert staging.staged_shas() == []

@@ -246,14 +246,32 @@ def load_staged(con: duckdb.DuckDBPyConnection, items: list[tuple[str, str]], st
                 upcoming = reader.submit(staging.read_many, [sha for sha, _ in chunks[k + 1]])
             _load_chunk(con, chunk, table, missing, stats, inbox)
             # Committed: the staged results are spent (a re-parse for a new parser version writes new ones).
-            # Removed by the reader thread while DuckDB writes the next set; a crash before this leaves files
-            # that nothing reads, never a missing result.
+            # Removed by the reader thread while DuckDB writes the next set; what a crash before this leaves
+            # is swept at the end of a later load (sweep_spent_staging), never a missing result.
             reader.submit(staging.discard_many, table.column("sha256").to_pylist())
             if progress:
                 progress(f"read {min((k + 1) * batch_size, len(items))}/{len(items)} staged results")
     if stats.loaded:
         cross_year.refresh_suggestions(con)  # set-wise, once per load: a new year is evidence for its neighbours
+    sweep_spent_staging(con, staging)
     return stats
+
+
+def sweep_spent_staging(con: duckdb.DuckDBPyConnection, staging: Staging) -> int:
+    """Remove staged results of documents this parser version has already loaded or quarantined: what a
+    crash between a commit and its removal left (nothing would ever read them). Returns how many."""
+    shas = staging.staged_shas()
+    if not shas:
+        return 0
+    con.register("_staged_now", pa.table({"sha256": pa.array(shas, pa.string())}))
+    try:
+        spent = [s for (s,) in con.execute(
+            "SELECT sha256 FROM documents WHERE sha256 IN (SELECT sha256 FROM _staged_now) "
+            "AND status IN ('loaded', 'quarantined') AND parser_version = ?", [PARSER_VERSION]).fetchall()]
+    finally:
+        con.unregister("_staged_now")
+    staging.discard_many(spent)
+    return len(spent)
 
 
 def _load_chunk(con: duckdb.DuckDBPyConnection, chunk: list[tuple[str, str]], table: pa.Table, missing: list[str],

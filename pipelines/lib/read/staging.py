@@ -209,6 +209,15 @@ class Staging:
             else:
                 self._fs.rm(self.path(sha))
 
+    def staged_shas(self) -> list[str]:
+        """The documents with a staged result here (whatever its parser version or state)."""
+        if self.local:
+            if not Path(self.url).is_dir():
+                return []
+            with os.scandir(self.url) as it:
+                return [e.name[: -len(SUFFIX)] for e in it if e.name.endswith(SUFFIX)]
+        return [Path(p).name[: -len(SUFFIX)] for p in self._fs.glob(f"{self.url}/*{SUFFIX}")]
+
     def discard_many(self, shas: list[str]) -> None:
         """Remove these staged results (loaded, so no longer needed)."""
         if not shas:
