@@ -46,7 +46,7 @@ class SampleReport:
         if self.fmt == "md":  # markdown is a converter's output: its clean form (every md_* switch at default)
             from .variations import Variation
 
-            return mod.render(self.truth, Variation().for_format("md"), **self.options)
+            return mod.render(self.truth, Variation(), **self.options)
         return mod.render(self.truth, **self.options)
 
 

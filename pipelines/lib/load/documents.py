@@ -96,11 +96,15 @@ class InboxEntry:
     skip: str | None = None  # a SKIP_REASONS key, or None: a file to read
     detail: str = ""
     raw_rel: str = ""  # the path relative to the inbox as the filesystem gives it (path_hex is taken of it)
-    stat: os.stat_result | None = None  # of a file to read, taken by the walk (None: it could not be)
+    stat: os.stat_result | None = None  # of a file to read (None only for a skipped entry)
 
     @property
     def path(self) -> Path:
         return Path(self.fs_path)  # made on demand: a Path per file was a third of a no-change walk
+
+
+def _unreadable(e: OSError) -> str:
+    return f"{SKIP_REASONS['unreadable']} ({e.strerror or e})."
 
 
 def walk_inbox(inbox: Path) -> Iterator[InboxEntry]:
@@ -146,8 +150,9 @@ def _walk_dir(top: str, rel_top: str) -> Iterator[InboxEntry]:
         else:
             try:
                 st = f.stat()
-            except OSError:
-                st = None
+            except OSError as e:
+                yield InboxEntry(f.path, shown, "unreadable", _unreadable(e), raw_rel=rel)
+                continue
             yield InboxEntry(f.path, shown, raw_rel=rel, stat=st)
     for d in descend:
         yield from _walk_dir(d.path, f"{rel_top}{d.name}/")
@@ -183,24 +188,23 @@ def scan_inbox(con: duckdb.DuckDBPyConnection, inbox: Path) -> ScanResult:
     changed = []  # file_index rows to (re)write: new or modified files only
     real: dict[str, str] = {}  # display name -> the path as the filesystem gives it
     settle_ns = int(settle_seconds() * 1e9)
-    skip_hex: dict[str, str] = {}
+    skipped_raw: dict[str, str] = {}  # display name -> raw path, of the files skipped (their path_hex is stored)
+
+    def skip(entry: InboxEntry, reason: str, detail: str) -> None:
+        skipped_raw[entry.rel] = entry.raw_rel
+        res.skipped.append((entry.rel, reason, detail))
+
     for entry in walk_inbox(inbox):
         p, rel = entry.fs_path, entry.rel
-        skip_hex[rel] = path_hex(entry.raw_rel)
         if entry.skip:
-            res.skipped.append((rel, entry.skip, SKIP_REASONS[entry.skip]))
+            skip(entry, entry.skip, entry.detail or SKIP_REASONS[entry.skip])
             continue
         st = entry.stat
-        if st is None:
-            try:
-                st = os.stat(p)
-            except OSError as e:
-                res.skipped.append((rel, "unreadable", f"{SKIP_REASONS['unreadable']} ({e.strerror or e})."))
-                continue
+        assert st is not None  # the walk stats every file it does not skip
         if settle_ns and time.time_ns() - st.st_mtime_ns < settle_ns:
-            res.skipped.append((rel, "still_being_written", "The file was modified less than "
-                                f"{settle_seconds():g} s ago (GONGKAI_INBOX_SETTLE_S): it may still be being "
-                                "written, so it is read on the next run."))
+            skip(entry, "still_being_written", "The file was modified less than "
+                 f"{settle_seconds():g} s ago (GONGKAI_INBOX_SETTLE_S): it may still be being "
+                 "written, so it is read on the next run.")
             continue
         cached = cache.get(rel)
         if cached and cached[0] == st.st_size and cached[1] == st.st_mtime_ns:
@@ -210,12 +214,12 @@ def scan_inbox(con: duckdb.DuckDBPyConnection, inbox: Path) -> ScanResult:
                 sha = sha256_file(p)
                 after = os.stat(p)
             except OSError as e:
-                res.skipped.append((rel, "unreadable", f"{SKIP_REASONS['unreadable']} ({e.strerror or e})."))
+                skip(entry, "unreadable", _unreadable(e))
                 continue
             if (after.st_size, after.st_mtime_ns) != (st.st_size, st.st_mtime_ns):
-                res.skipped.append((rel, "still_being_written", SKIP_REASONS["still_being_written"]))
+                skip(entry, "still_being_written", SKIP_REASONS["still_being_written"])
                 continue
-            changed.append((rel, st.st_size, st.st_mtime_ns, sha, ts, skip_hex[rel]))
+            changed.append((rel, st.st_size, st.st_mtime_ns, sha, ts, path_hex(entry.raw_rel)))
         res.files += 1
         listing.append(rel)
         listing_sha.append(sha)
@@ -251,7 +255,8 @@ def scan_inbox(con: duckdb.DuckDBPyConnection, inbox: Path) -> ScanResult:
         con.execute("DELETE FROM file_index WHERE path NOT IN (SELECT path FROM _scan_paths)")
         # Every file this scan did not read is accounted for: inbox_skips holds this scan's skips.
         con.register("_scan_skips", pl.DataFrame(
-            [(rel, skip_hex[rel], reason, detail, ts) for rel, reason, detail in res.skipped], orient="row", schema=SKIP_SCHEMA))
+            [(rel, path_hex(skipped_raw[rel]), reason, detail, ts) for rel, reason, detail in res.skipped],
+            orient="row", schema=SKIP_SCHEMA))
         con.execute("DELETE FROM inbox_skips")
         con.execute("INSERT INTO inbox_skips BY NAME SELECT * FROM _scan_skips")
         con.unregister("_scan_skips")

@@ -15,14 +15,8 @@ import duckdb
 
 from pipelines.lib.load import connection, documents
 
-# Mirrors the asset checks (pipelines/defs/checks.py): a rule passes when none of its scopes failed (scopes
-# of current reports, or warehouse-wide). Failed rows first, then the semi-join: quality_findings would join
-# every one of ~6 M results at 10^5 reports to reports and reviews only to count the few that failed.
-RULE_FAILURES_SQL = """
-SELECT q.rule_id, count(*) FROM quality_results q
-WHERE NOT q.passed AND (q.report_id IS NULL OR q.report_id IN (SELECT report_id FROM reports))
-GROUP BY q.rule_id
-"""
+# Mirrors the asset checks (sql/serve/rule_check_counts.sql): a rule passes when none of its scopes failed.
+RULE_FAILURES_SQL = connection.read_sql("serve/rule_failures.sql")
 
 
 @dataclass
