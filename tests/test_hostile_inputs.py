@@ -282,6 +282,16 @@ def test_parser_that_spins_is_stopped_by_the_time_limit(inbox: Path, tmp_path: P
     assert out["crash.pdf"] == ("quarantined", "parse/worker_died")
 
 
+def test_documents_held_by_a_stopped_worker_are_parsed_by_its_replacement(inbox: Path, tmp_path: Path) -> None:
+    # One worker holds the next document while it runs one (the pool keeps IN_FLIGHT per worker): when
+    # it is killed, what it held but had not started goes to the fresh worker, not to quarantine.
+    (inbox / "spin.pdf").write_bytes(b"%PDF-1.4\n" + b"0" * 1000)
+    (inbox / "crash.pdf").write_bytes(b"%PDF-1.4\n" + b"1" * 1000)
+    out = check(inbox, tmp_path, ["spin.pdf", "crash.pdf"], workers=1, timeout=3, parse=spinning_parse)
+    assert out["spin.pdf"] == ("quarantined", "parse/timeout")
+    assert out["crash.pdf"] == ("quarantined", "parse/worker_died")
+
+
 def test_timeout_is_configurable_from_env(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("GONGKAI_PARSE_TIMEOUT_S", "7.5")
     assert fanout.parse_timeout_from_env() == 7.5

@@ -12,6 +12,7 @@ import duckdb
 
 from pipelines.definitions import resolved_ingest_job
 from pipelines.lib.read.fanout import batches, staging_dir
+from pipelines.lib.read.staging import Staging
 from tests.conftest import corpus_file
 
 SAMPLE = Path(__file__).resolve().parents[1] / "data" / "inbox"
@@ -57,4 +58,4 @@ def test_multiprocess_executor_parses_batches_in_parallel_steps(tmp_path: Path, 
         shas = {r[0] for r in con.execute("SELECT sha256 FROM documents").fetchall()}
     finally:
         con.close()
-    assert {p.stem for p in staging_dir(warehouse).glob("*.arrow")} == shas and len(shas) == n_files
+    assert set(Staging(staging_dir(warehouse)).staged_shas()) == shas and len(shas) == n_files

@@ -230,13 +230,13 @@ def load_staged(con: duckdb.DuckDBPyConnection, items: list[tuple[str, str]], st
     Each set of staged records is read as one Arrow table and handed to DuckDB whole. If a batch fails,
     its reports are loaded one by one, so only the report that cannot be loaded is quarantined (stage
     ``load``) and the others go in. A document with no readable staged result (not parsed yet, or its
-    staged file was torn) stays pending and is parsed again by the next run; with ``inbox``, one the parse
+    staged record was torn) stays pending and is parsed again by the next run; with ``inbox``, one the parse
     left unstaged because its file changed or cannot be read is accounted for (see record_unparsed).
     """
     staging = staging if isinstance(staging, Staging) else Staging(staging)
     stats = LoadStats()
     chunks = [items[start: start + batch_size] for start in range(0, len(items), batch_size)]
-    # The next set's staged files are read while DuckDB writes this one (reading is I/O and zstd).
+    # The next set's staged records are read while DuckDB writes this one (reading is I/O and zstd).
     with ThreadPoolExecutor(max_workers=1) as reader:
         upcoming = reader.submit(staging.read_many, [sha for sha, _ in chunks[0]]) if chunks else None
         for k, chunk in enumerate(chunks):

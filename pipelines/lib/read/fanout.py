@@ -1,9 +1,10 @@
 """Parsing fanned out: stateless, parallel, each document under a time limit, results staged by content hash.
 
 A few long-lived worker processes serve many documents (the normal case pays no spawn per document); a
-document that makes a reader spin, or crashes it, is quarantined and the run goes on. Results are staged
-(``staging.py``: Arrow, by content hash, at a path or URL) so a crash between parse and load loses nothing
-and re-parses nothing, and parse steps on other machines write where the single loader reads.
+document that makes a reader spin, or crashes it, is quarantined and the run goes on. Workers encode
+each result; this process writes them in packs (``staging.py``: Arrow records by content hash, at a path or
+URL) so a crash between parse and load loses nothing and re-parses nothing, and parse steps on other
+machines write where the single loader reads.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from pathlib import Path
 from pipelines.lib.model import ParsedReport, Quarantined
 from pipelines.lib.read.ocr import budget
 from pipelines.lib.read.parse import DEFAULT_MAX_BYTES, parse_document
-from pipelines.lib.read.staging import Staging
+from pipelines.lib.read.staging import PackWriter, Staging, encode
 
 Progress = Callable[[str], None]
 ParseFn = Callable[..., ParsedReport | Quarantined]
@@ -54,7 +55,8 @@ def batches(items: list[tuple[str, str]], size: int) -> list[list[tuple[str, str
     size = max(1, size)
     return [items[i: i + size] for i in range(0, len(items), size)]
 
-Task = tuple[str, str, str, str, int]  # sha256, path relative to the inbox, inbox, staging URL, max bytes
+Task = tuple[str, str, str, int]  # sha256, path relative to the inbox, inbox, max bytes
+Outcome = tuple[str, str, bytes | None]  # sha256, kind ('report', 'quarantine', 'changed', ...), staged record
 
 def _read_snapshot(path: Path, max_bytes: int) -> bytes:
     """The file's bytes, read once (at most max_bytes + 1: a file over the limit is not read whole)."""
@@ -62,25 +64,30 @@ def _read_snapshot(path: Path, max_bytes: int) -> bytes:
         return f.read(max_bytes + 1)
 
 
-def _parse_one(task: Task, parse: ParseFn = parse_document, memory_mb: float = 0.0) -> tuple[str, str]:
+def _staged(result: ParsedReport | Quarantined) -> Outcome:
+    kind = "report" if isinstance(result, ParsedReport) else "quarantine"
+    return result.sha256, kind, encode(result)
+
+
+def _parse_one(task: Task, parse: ParseFn = parse_document, memory_mb: float = 0.0) -> Outcome:
     """Parse the bytes that were hashed: the file is read once into a snapshot, hashed again, and only a
     snapshot whose hash is the scanned one is parsed (under that hash). A file replaced since the scan
     gives kind ``changed`` and nothing is staged: its document stays pending, and the next scan sees the
-    new content as a new document."""
+    new content as a new document. The result comes back encoded (``staging.encode``), to be packed."""
     from pipelines.lib.load.documents import inbox_file  # the stored-name -> path rule lives with the scan
 
-    sha, rel, inbox, out_dir, max_bytes = task
+    sha, rel, inbox, max_bytes = task
     path = inbox_file(inbox, rel)
     try:
         data = _read_snapshot(path, max_bytes)
     except FileNotFoundError:
         result: ParsedReport | Quarantined = Quarantined(
             rel, sha, "read", "file_vanished", "The file disappeared from the inbox before it was read.")
-        return sha, Staging(out_dir).write(result)
+        return _staged(result)
     except OSError:
-        return sha, "unreadable"  # not staged: stays pending, shown as skipped (unreadable) by the load
+        return sha, "unreadable", None  # not staged: stays pending, shown as skipped (unreadable) by the load
     if len(data) <= max_bytes and hashlib.sha256(data).hexdigest() != sha:
-        return sha, "changed"
+        return sha, "changed", None
     try:
         with _memory_capped(memory_mb):
             if len(data) > max_bytes:  # too large: rejected on size, the bytes beyond the limit never read
@@ -92,7 +99,7 @@ def _parse_one(task: Task, parse: ParseFn = parse_document, memory_mb: float = 0
         result = Quarantined(rel, sha, "parse", "memory_limit",
                              f"Parsing this document needed more than the {memory_mb:g} MB "
                              "memory cap of one parse worker (GONGKAI_PARSE_MEMORY_MB); it was stopped.")
-    return sha, Staging(out_dir).write(result)
+    return _staged(result)
 
 
 def parse_memory_mb_from_env() -> float:
@@ -166,8 +173,8 @@ def _worker_main(conn: Connection, parse: ParseFn, memory_mb: float = 0.0,
             return
         try:
             conn.send(_parse_one(task, parse, memory_mb))
-        except Exception as e:  # noqa: BLE001 - e.g. the staging dir is unwritable: report, keep serving
-            conn.send((task[0], f"error:{type(e).__name__}: {e}"))
+        except Exception as e:  # noqa: BLE001 - e.g. a result that cannot be encoded: report, keep serving
+            conn.send((task[0], f"error:{type(e).__name__}: {e}", None))
 
 def _worker_context() -> mp.context.BaseContext:
     """Workers come from a fork server, not from a fork of this process: the loader here holds DuckDB and
@@ -186,15 +193,21 @@ def _worker_context() -> mp.context.BaseContext:
 class _Slot:
     proc: mp.process.BaseProcess
     conn: Connection
-    task: Task | None = None
-    deadline: float = 0.0
+    tasks: deque[Task] = field(default_factory=deque)  # sent, in the worker's order; the first is running
+    deadline: float = 0.0  # of the running document
+
 
 class _WorkerPool:
     """N worker processes, each running one document at a time under a deadline.
 
     concurrent.futures cannot stop one stuck task; here a worker past its deadline (or one that died,
     e.g. a segfault in a native reader) is killed and replaced, and only its document is quarantined.
+    Each worker holds its next document too (IN_FLIGHT): a document takes a few milliseconds, and a
+    worker that waited for this process to hand it the next one sat idle whenever this process was busy
+    (the in-process run imports the later steps' libraries while the parse runs).
     """
+
+    IN_FLIGHT = 2
 
     def __init__(self, size: int, parse: ParseFn, timeout: float):
         self.ctx = _worker_context()
@@ -225,63 +238,69 @@ class _WorkerPool:
                                f"(exit code {proc.exitcode})")
         return _Slot(proc, parent)
 
-    def run(self, todo: list[Task], on_done: Callable[[Task, str], None]) -> None:
+    def run(self, todo: list[Task], on_done: Callable[[Task, str, bytes | None], None]) -> None:
         queue = deque(todo)
         self.slots = [self._spawn() for _ in range(min(self.size, len(todo)))]
         try:
             for slot in self.slots:
                 self._assign(slot, queue)
-            while any(s.task for s in self.slots):
-                busy = [s for s in self.slots if s.task]
+            while any(s.tasks for s in self.slots):
+                busy = [s for s in self.slots if s.tasks]
                 wait_s = max(0.0, min(s.deadline for s in busy) - time.monotonic())
                 ready = wait([s.conn for s in busy], timeout=wait_s)
                 for slot in busy:
                     if slot.conn in ready:
-                        task = slot.task
-                        assert task is not None
                         try:
-                            first, kind = slot.conn.recv()
+                            first, kind, *rest = slot.conn.recv()
                             if first == EXTEND:  # the document started OCR: its deadline moves, it is not done
                                 slot.deadline = max(slot.deadline, time.monotonic() + float(kind))
                                 continue
+                            record = rest[0]
+                            task = slot.tasks.popleft()
+                            slot.deadline = time.monotonic() + self.timeout  # the next one starts now
                         except (EOFError, OSError):
                             slot.proc.join(timeout=1)
-                            kind = self._fail(slot, "worker_died", "The parser process died while reading this "
-                                              f"document (exit code {slot.proc.exitcode}: a crash in a reader, or "
-                                              f"it ran out of the {self.memory_mb:g} MB memory cap, "
-                                              "GONGKAI_PARSE_MEMORY_MB); it is quarantined so the run goes on.")
-                        on_done(task, kind)
+                            task, (kind, record) = slot.tasks[0], self._fail(
+                                slot, queue, "worker_died", "The parser process died while reading this "
+                                f"document (exit code {slot.proc.exitcode}: a crash in a reader, or "
+                                f"it ran out of the {self.memory_mb:g} MB memory cap, "
+                                "GONGKAI_PARSE_MEMORY_MB); it is quarantined so the run goes on.")
+                        on_done(task, kind, record)
                         self._assign(slot, queue)
                     elif time.monotonic() >= slot.deadline:
-                        task = slot.task
-                        assert task is not None
-                        kind = self._fail(slot, "timeout", f"Parsing took longer than the {self.timeout:g} s limit "
-                                          "for one document (GONGKAI_PARSE_TIMEOUT_S; a scan also gets "
+                        task = slot.tasks[0]
+                        kind, record = self._fail(slot, queue, "timeout", f"Parsing took longer than the {self.timeout:g} s "
+                                          "limit for one document (GONGKAI_PARSE_TIMEOUT_S; a scan also gets "
                                           "GONGKAI_OCR_TIMEOUT_S); it was stopped.")
-                        on_done(task, kind)
+                        on_done(task, kind, record)
                         self._assign(slot, queue)
         finally:
             self.close()
 
     def _assign(self, slot: _Slot, queue: deque[Task]) -> None:
-        slot.task = None
-        if queue:
-            slot.task = queue.popleft()
-            slot.deadline = time.monotonic() + self.timeout
-            slot.conn.send(slot.task)
+        """Top the worker up to IN_FLIGHT documents."""
+        while queue and len(slot.tasks) < self.IN_FLIGHT:
+            task = queue.popleft()
+            if not slot.tasks:
+                slot.deadline = time.monotonic() + self.timeout
+            slot.tasks.append(task)
+            slot.conn.send(task)
 
-    def _fail(self, slot: _Slot, reason: str, detail: str) -> str:
-        """Kill the worker, quarantine its document, and put a fresh worker in its place."""
-        task = slot.task
-        assert task is not None
+    def _fail(self, slot: _Slot, queue: deque[Task], reason: str, detail: str) -> tuple[str, bytes]:
+        """Kill the worker, quarantine its running document, put the documents it held but had not started
+        back at the head of the queue, and put a fresh worker in its place."""
+        task = slot.tasks.popleft()
         slot.proc.kill()
         slot.proc.join()
         slot.conn.close()
-        sha, rel, _, out_dir, _ = task
-        kind = Staging(out_dir).write(Quarantined(rel, sha, "parse", reason, detail))
+        queue.extendleft(reversed(slot.tasks))
+        slot.tasks.clear()
+        sha, rel, _, _ = task
+        _, kind, record = _staged(Quarantined(rel, sha, "parse", reason, detail))
         fresh = self._spawn()
         slot.proc, slot.conn = fresh.proc, fresh.conn
-        return kind
+        assert record is not None
+        return kind, record
 
     def close(self) -> None:
         for slot in self.slots:
@@ -307,7 +326,9 @@ def parse_pending(items: list[tuple[str, str]], inbox: Path, staging: Path | str
     """Parse each pending document to a staged result, in ``workers`` processes, each under ``timeout`` s.
 
     A document already staged by this parser version (an earlier run was interrupted before loading) is
-    not parsed again; one whose staged file cannot be read (torn) is. ``timeout`` defaults to GONGKAI_PARSE_TIMEOUT_S (60 s); 0 parses in this process with no limit.
+    not parsed again; one whose staged record cannot be read (torn) is. Results are written in packs
+    (``staging.PackWriter``) by this process as they come back. ``timeout`` defaults to
+    GONGKAI_PARSE_TIMEOUT_S (60 s); 0 parses in this process with no limit.
     ``parse`` must be a module-level function (it is sent to the worker processes); tests use it to
     inject a document that never finishes.
     """
@@ -318,24 +339,28 @@ def parse_pending(items: list[tuple[str, str]], inbox: Path, staging: Path | str
     stats = ParseStats()
     t0 = time.perf_counter()
     todo: list[Task] = []
+    staged = set(staging.staged_shas())  # one listing; each candidate is then read to check it is whole
     for sha, rel in items:
-        if staging.read(sha) is not None:
+        if sha in staged and staging.read(sha, refresh=False) is not None:
             stats.reused += 1  # parsed by an earlier, interrupted run
             continue
-        todo.append((sha, rel, str(inbox), staging.url, max_bytes))
+        todo.append((sha, rel, str(inbox), max_bytes))
 
-    def done(task: Task, kind: str) -> None:
-        stats.kinds[kind] += 1
-        stats.parsed += 1
-        if progress and (stats.parsed % 100 == 0 or stats.parsed == len(todo)):
-            progress(f"parsed {stats.parsed}/{len(todo)}")
+    with PackWriter(staging) as packs:
+        def done(task: Task, kind: str, record: bytes | None) -> None:
+            if record is not None:
+                packs.add(task[0], record)
+            stats.kinds[kind] += 1
+            stats.parsed += 1
+            if progress and (stats.parsed % 100 == 0 or stats.parsed == len(todo)):
+                progress(f"parsed {stats.parsed}/{len(todo)}")
 
-    if not todo:
-        pass
-    elif timeout and timeout > 0:
-        _WorkerPool(max(1, workers), parse, timeout).run(todo, done)
-    else:
-        for task in todo:
-            done(task, _parse_one(task, parse)[1])
+        if not todo:
+            pass
+        elif timeout and timeout > 0:
+            _WorkerPool(max(1, workers), parse, timeout).run(todo, done)
+        else:
+            for task in todo:
+                done(task, *_parse_one(task, parse)[1:])
     stats.seconds = time.perf_counter() - t0
     return stats
