@@ -91,6 +91,10 @@ def cmd_ingest(args) -> int:
             print(f"gongkai: {e}", file=sys.stderr)
             return EXIT_BUSY
     ensure_dagster_home(warehouse)
+    if executor == "in_process":  # the parse workers' fork server imports the readers while Dagster starts
+        from pipelines.lib.read.fanout import start_worker_server
+
+        start_worker_server()
     import dagster as dg
 
     from pipelines.defs import assets, checks

@@ -11,6 +11,7 @@ import polars as pl
 
 from pipelines.defs import metadata
 from pipelines.defs.resources import GongkaiSettings
+from pipelines.lib import preload
 from pipelines.lib.judge import quality
 from pipelines.lib.load import connection, documents, loader
 from pipelines.lib.read import fanout
@@ -88,17 +89,18 @@ def plan_parse_batches(context: dg.OpExecutionContext, gongkai: GongkaiSettings)
                    "Arrow records at the staging URL.")
 def parse_batch(context: dg.OpExecutionContext, gongkai: GongkaiSettings, batch: list) -> dict:
     if gongkai.preload_downstream and batch and fanout.parse_timeout_from_env() > 0:  # workers parse, we wait
-        from pipelines.lib import preload
-
         preload.import_in_background()
+    # In process (preload_downstream), the batches run one after another here: the workers stay up for the next.
     stats = fanout.parse_pending(batch, gongkai.inbox_path, gongkai.staging_location, workers=gongkai.parse_workers,
-                                 max_bytes=gongkai.max_file_mb * 1024 * 1024, progress=context.log.info)
+                                 max_bytes=gongkai.max_file_mb * 1024 * 1024, progress=context.log.info,
+                                 keep_workers=gongkai.preload_downstream)
     return {"parsed": stats.parsed, "reused": stats.reused, "report": stats.kinds["report"],
             "quarantine": stats.kinds["quarantine"], "seconds": stats.seconds}
 
 
 @dg.op(description="Adds up the batches.")
 def summarize_parse(batch_stats: list[dict]) -> dg.Output[dict]:
+    fanout.close_kept_workers()  # every batch is done
     total = {k: sum(b[k] for b in batch_stats) for k in ("parsed", "reused", "report", "quarantine", "seconds")}
     rate = total["parsed"] / total["seconds"] if total["seconds"] > 0 else 0.0
     return dg.Output(total, metadata={
@@ -119,6 +121,7 @@ def parsed_documents(inbox_documents):
           description="Parsed reports loaded into the warehouse, one transaction per report (facts and report "
                       "together); unreadable documents into quarantine.")
 def warehouse_reports(context: dg.AssetExecutionContext, gongkai: GongkaiSettings) -> dg.MaterializeResult:
+    preload.wait_for_background_imports()  # this step imports what the parse step's thread may still be importing
     with connection.locked_warehouse(gongkai.warehouse_path) as con:  # writer lock: waits for another ingest
         pending = documents.pending_documents(con)
         stats = loader.load_staged(con, pending, gongkai.staging_location, progress=context.log.info,
@@ -162,6 +165,7 @@ def warehouse_reports(context: dg.AssetExecutionContext, gongkai: GongkaiSetting
                       "evaluation are judged again (everything when a rule changed), in chunks of at most "
                       "GONGKAI_QUALITY_CHUNK reports. Metadata: the quality scorecard and a failures chart.")
 def quality_results(context: dg.AssetExecutionContext, gongkai: GongkaiSettings) -> dg.MaterializeResult:
+    preload.wait_for_background_imports()  # GX: never imported by two threads at once
     docs_dir = quality.gx_docs_dir(gongkai.warehouse_path)
     with connection.locked_warehouse(gongkai.warehouse_path) as con:  # writer lock: waits for another ingest
         # Only what changed is judged: a no-change nightly run judges nothing and a new report costs its

@@ -5,6 +5,11 @@ libraries for the steps after it (Great Expectations alone takes 3-5 s, matplotl
 when the parse begins, a background thread imports them during the wait instead of after it. Only
 imports happen here: each step still imports what it needs itself, so a failure here is silent and
 changes nothing but the timing.
+
+A step that imports those libraries itself first waits for the background imports to end
+(``wait_for_background_imports``): two threads importing one package graph at once (Great Expectations and
+SQLAlchemy import themselves in cycles) can hand one of them a partially initialized module, which failed
+a short run whose parse ended before the imports did.
 """
 
 from __future__ import annotations
@@ -17,8 +22,21 @@ import threading
 DOWNSTREAM_MODULES = ("pandas", "cpca", "great_expectations", "matplotlib.pyplot")
 
 
+_started: list[threading.Thread] = []
+
+
+def wait_for_background_imports() -> None:
+    """Block until the background imports (if any were started in this process) have ended."""
+    for thread in list(_started):
+        thread.join()
+
+
 def import_in_background(modules: tuple[str, ...] = DOWNSTREAM_MODULES) -> threading.Thread:
-    """Start importing ``modules`` in a daemon thread; returns the thread (joined only by tests)."""
+    """Start importing ``modules`` in a daemon thread; returns the thread. Started once per process and set
+    of modules: a second call returns the first thread."""
+    for thread in _started:
+        if thread.name == f"gongkai-preload:{','.join(modules)}":
+            return thread
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")  # as gx_bridge sets it before its import
     os.environ.setdefault("MPLBACKEND", "Agg")  # no display: the chart is rendered to a PNG
 
@@ -29,6 +47,7 @@ def import_in_background(modules: tuple[str, ...] = DOWNSTREAM_MODULES) -> threa
             except Exception:  # noqa: BLE001, S112 - the step that needs it imports it again and reports it
                 continue
 
-    thread = threading.Thread(target=run, name="gongkai-preload", daemon=True)
+    thread = threading.Thread(target=run, name=f"gongkai-preload:{','.join(modules)}", daemon=True)
+    _started.append(thread)
     thread.start()
     return thread

@@ -22,6 +22,7 @@ from pipelines.lib.load import cross_year
 from pipelines.lib.load.connection import now, read_sql
 from pipelines.lib.load.resolutions import apply_resolutions
 from pipelines.lib.model import ParsedReport, Quarantined
+from pipelines.lib.progress import Ticker
 from pipelines.lib.read.parse import PARSER_VERSION
 from pipelines.lib.read.staging import Staging, results_table
 
@@ -236,6 +237,7 @@ def load_staged(con: duckdb.DuckDBPyConnection, items: list[tuple[str, str]], st
     staging = staging if isinstance(staging, Staging) else Staging(staging)
     stats = LoadStats()
     chunks = [items[start: start + batch_size] for start in range(0, len(items), batch_size)]
+    ticker = Ticker()
     # The next set's staged records are read while DuckDB writes this one (reading is I/O and zstd).
     with ThreadPoolExecutor(max_workers=1) as reader:
         upcoming = reader.submit(staging.read_many, [sha for sha, _ in chunks[0]]) if chunks else None
@@ -249,7 +251,7 @@ def load_staged(con: duckdb.DuckDBPyConnection, items: list[tuple[str, str]], st
             # Removed by the reader thread while DuckDB writes the next set; what a crash before this leaves
             # is swept at the end of a later load (sweep_spent_staging), never a missing result.
             reader.submit(staging.discard_many, table.column("sha256").to_pylist())
-            if progress:
+            if progress and ticker.due(final=k + 1 == len(chunks)):
                 progress(f"read {min((k + 1) * batch_size, len(items))}/{len(items)} staged results")
     if stats.loaded:
         cross_year.refresh_suggestions(con)  # set-wise, once per load: a new year is evidence for its neighbours
