@@ -90,7 +90,7 @@ def parse_cpu_by_format(files: list[Path], sample: int = 60) -> None:
     """CPU milliseconds per document to parse and stage, by format, on one core (a warm second pass):
     the per-format costs docs/scale.md plans with. CPU time, because wall time on a shared machine is noise."""
     from pipelines.lib.read.parse import parse_document
-    from pipelines.lib.read.staging import results_table
+    from pipelines.lib.read.staging import encode
 
     by_format: dict[str, list[Path]] = {}
     for f in files:
@@ -102,11 +102,13 @@ def parse_cpu_by_format(files: list[Path], sample: int = 60) -> None:
             t = time.process_time()
             results = [parse_document(f) for f in group]
             parse_ms = 1000 * (time.process_time() - t) / len(group)
-        results_table(results[:1])  # the first conversion pays pyarrow's one-time set-up
+        encode(results[0])  # the first conversion pays pyarrow's one-time set-up
         t = time.process_time()
-        results_table(results)
+        for r in results:  # as a parse worker does: one staged record per document
+            encode(r)
         cells.append(f"{fmt} {parse_ms:.1f} + {1000 * (time.process_time() - t) / len(group):.1f}")
-    print(f"parse + to Arrow, ms CPU per document (1 core, {sample} per format): {'; '.join(cells)}", flush=True)
+    print(f"parse + encode (Arrow, zstd, CRC), ms CPU per document (1 core, {sample} per format): "
+          f"{'; '.join(cells)}", flush=True)
 
 
 def ingest(inbox: Path, warehouse: Path, workers: int, executor: str) -> tuple[float, int, float, str]:
