@@ -282,9 +282,9 @@ def test_parser_that_spins_is_stopped_by_the_time_limit(inbox: Path, tmp_path: P
     assert out["crash.pdf"] == ("quarantined", "parse/worker_died")
 
 
-def test_documents_held_by_a_stopped_worker_are_parsed_by_its_replacement(inbox: Path, tmp_path: Path) -> None:
-    # One worker holds the next document while it runs one (the pool keeps IN_FLIGHT per worker): when
-    # it is killed, what it held but had not started goes to the fresh worker, not to quarantine.
+def test_documents_queued_behind_a_stopped_worker_are_parsed_by_its_replacement(inbox: Path, tmp_path: Path) -> None:
+    # One worker: the documents queued behind the one it was stopped on go to its replacement, not to
+    # quarantine (and the replacement is what serves the rest of the batch).
     (inbox / "spin.pdf").write_bytes(b"%PDF-1.4\n" + b"0" * 1000)
     (inbox / "crash.pdf").write_bytes(b"%PDF-1.4\n" + b"1" * 1000)
     out = check(inbox, tmp_path, ["spin.pdf", "crash.pdf"], workers=1, timeout=3, parse=spinning_parse)

@@ -63,6 +63,17 @@ def _record_span(pack: Path, sha: str) -> tuple[int, int]:
     return next((off, n) for s, off, n in entries if s == sha)
 
 
+def _parsed_into_one_pack(tmp_path: Path, n: int, seed: int) -> tuple[Path, Path, list[tuple[str, str]], Path, Path]:
+    """``n`` reports scanned and parsed in one run, not yet loaded: (inbox, warehouse, pending, staging, pack)."""
+    inbox, warehouse = tmp_path / "inbox", tmp_path / "w.duckdb"
+    write_reports(inbox, n, seed=seed)
+    pending = _scan(warehouse, inbox)
+    staging = fanout.staging_dir(warehouse)
+    fanout.parse_pending(pending, inbox, staging, timeout=0)
+    (pack,) = _packs(staging)
+    return inbox, warehouse, pending, staging, pack
+
+
 def test_a_torn_staged_pack_is_parsed_again_and_loaded(tmp_path: Path) -> None:
     """Packs are not fsynced (a re-parse is the whole cost of losing one), so whatever a power loss leaves
     of one must be known as not staged: cut short, empty, zero-filled at full length (delayed allocation),
@@ -94,13 +105,7 @@ def test_a_pack_cut_anywhere_keeps_the_records_before_the_cut(tmp_path_factory: 
                                                                cut: float) -> None:
     """Its frame table lost with its end, a pack is walked record by record: every record wholly before the
     cut is reused, the rest are parsed again."""
-    tmp_path = tmp_path_factory.mktemp("cut")
-    inbox, warehouse = tmp_path / "inbox", tmp_path / "w.duckdb"
-    write_reports(inbox, 5, seed=26)
-    pending = _scan(warehouse, inbox)
-    staging = fanout.staging_dir(warehouse)
-    fanout.parse_pending(pending, inbox, staging, timeout=0)
-    (pack,) = _packs(staging)
+    inbox, warehouse, pending, _, pack = _parsed_into_one_pack(tmp_path_factory.mktemp("cut"), 5, seed=26)
     spans = [_record_span(pack, sha) for sha, _ in pending]
     at = int(pack.stat().st_size * cut)
     pack.write_bytes(pack.read_bytes()[:at] if cut < 1.0 else pack.read_bytes()[:-1])
@@ -110,12 +115,7 @@ def test_a_pack_cut_anywhere_keeps_the_records_before_the_cut(tmp_path_factory: 
 
 
 def test_a_result_torn_after_parsing_stays_pending_and_the_next_run_loads_it(tmp_path: Path) -> None:
-    inbox, warehouse = tmp_path / "inbox", tmp_path / "w.duckdb"
-    write_reports(inbox, 3, seed=22)
-    pending = _scan(warehouse, inbox)
-    staging = fanout.staging_dir(warehouse)
-    fanout.parse_pending(pending, inbox, staging, timeout=0)
-    (pack,) = _packs(staging)
+    inbox, warehouse, pending, staging, pack = _parsed_into_one_pack(tmp_path, 3, seed=22)
     off, n = _record_span(pack, pending[2][0])
     data = bytearray(pack.read_bytes())
     data[off: off + n] = bytes(n)  # torn between parsing and loading

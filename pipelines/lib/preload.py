@@ -22,21 +22,20 @@ import threading
 DOWNSTREAM_MODULES = ("pandas", "cpca", "great_expectations", "matplotlib.pyplot")
 
 
-_started: list[threading.Thread] = []
+_started: dict[tuple[str, ...], threading.Thread] = {}  # by the modules it imports: one thread each
 
 
 def wait_for_background_imports() -> None:
     """Block until the background imports (if any were started in this process) have ended."""
-    for thread in list(_started):
+    for thread in list(_started.values()):
         thread.join()
 
 
 def import_in_background(modules: tuple[str, ...] = DOWNSTREAM_MODULES) -> threading.Thread:
     """Start importing ``modules`` in a daemon thread; returns the thread. Started once per process and set
     of modules: a second call returns the first thread."""
-    for thread in _started:
-        if thread.name == f"gongkai-preload:{','.join(modules)}":
-            return thread
+    if modules in _started:
+        return _started[modules]
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")  # as gx_bridge sets it before its import
     os.environ.setdefault("MPLBACKEND", "Agg")  # no display: the chart is rendered to a PNG
 
@@ -47,7 +46,6 @@ def import_in_background(modules: tuple[str, ...] = DOWNSTREAM_MODULES) -> threa
             except Exception:  # noqa: BLE001, S112 - the step that needs it imports it again and reports it
                 continue
 
-    thread = threading.Thread(target=run, name=f"gongkai-preload:{','.join(modules)}", daemon=True)
-    _started.append(thread)
+    thread = _started[modules] = threading.Thread(target=run, name="gongkai-preload", daemon=True)
     thread.start()
     return thread

@@ -26,7 +26,7 @@ from pipelines.lib.model import ParsedReport, Quarantined
 from pipelines.lib.progress import Ticker
 from pipelines.lib.read.ocr import budget
 from pipelines.lib.read.parse import DEFAULT_MAX_BYTES, parse_document
-from pipelines.lib.read.staging import PackWriter, Staging, encode
+from pipelines.lib.read.staging import PackWriter, Staging, encode, kind_of
 
 Progress = Callable[[str], None]
 ParseFn = Callable[..., ParsedReport | Quarantined]
@@ -66,8 +66,7 @@ def _read_snapshot(path: Path, max_bytes: int) -> bytes:
 
 
 def _staged(result: ParsedReport | Quarantined) -> Outcome:
-    kind = "report" if isinstance(result, ParsedReport) else "quarantine"
-    return result.sha256, kind, encode(result)
+    return result.sha256, kind_of(result), encode(result)
 
 
 def _parse_one(task: Task, parse: ParseFn = parse_document, memory_mb: float = 0.0) -> Outcome:
@@ -206,8 +205,8 @@ def start_worker_server() -> None:
 class _Slot:
     proc: mp.process.BaseProcess
     conn: Connection
-    tasks: deque[Task] = field(default_factory=deque)  # sent, in the worker's order; the first is running
-    deadline: float = 0.0  # of the running document
+    task: Task | None = None
+    deadline: float = 0.0
 
 
 class _WorkerPool:
@@ -215,12 +214,7 @@ class _WorkerPool:
 
     concurrent.futures cannot stop one stuck task; here a worker past its deadline (or one that died,
     e.g. a segfault in a native reader) is killed and replaced, and only its document is quarantined.
-    Each worker holds its next document too (IN_FLIGHT): a document takes a few milliseconds, and a
-    worker that waited for this process to hand it the next one sat idle whenever this process was busy
-    (the in-process run imports the later steps' libraries while the parse runs).
     """
-
-    IN_FLIGHT = 2
 
     def __init__(self, size: int, parse: ParseFn, timeout: float):
         self.ctx = _worker_context()
@@ -233,7 +227,7 @@ class _WorkerPool:
         """Whether these workers can take a new batch asked for with these settings."""
         return ((self.size, self.parse, self.timeout, self.memory_mb, self.settings)
                 == (size, parse, timeout, parse_memory_mb_from_env(), _settings_env())
-                and all(s.proc.is_alive() and not s.tasks for s in self.slots))
+                and all(s.proc.is_alive() and s.task is None for s in self.slots))
 
     def _spawn(self) -> _Slot:
         parent, child = self.ctx.Pipe()
@@ -267,34 +261,35 @@ class _WorkerPool:
         try:
             for slot in self.slots:
                 self._assign(slot, queue)
-            while any(s.tasks for s in self.slots):
-                busy = [s for s in self.slots if s.tasks]
+            while any(s.task for s in self.slots):
+                busy = [s for s in self.slots if s.task]
                 wait_s = max(0.0, min(s.deadline for s in busy) - time.monotonic())
                 ready = wait([s.conn for s in busy], timeout=wait_s)
                 for slot in busy:
                     if slot.conn in ready:
+                        task = slot.task
+                        assert task is not None
                         try:
                             first, kind, *rest = slot.conn.recv()
                             if first == EXTEND:  # the document started OCR: its deadline moves, it is not done
                                 slot.deadline = max(slot.deadline, time.monotonic() + float(kind))
                                 continue
                             record = rest[0]
-                            task = slot.tasks.popleft()
-                            slot.deadline = time.monotonic() + self.timeout  # the next one starts now
                         except (EOFError, OSError):
                             slot.proc.join(timeout=1)
-                            task, (kind, record) = slot.tasks[0], self._fail(
-                                slot, queue, "worker_died", "The parser process died while reading this "
-                                f"document (exit code {slot.proc.exitcode}: a crash in a reader, or "
-                                f"it ran out of the {self.memory_mb:g} MB memory cap, "
-                                "GONGKAI_PARSE_MEMORY_MB); it is quarantined so the run goes on.")
+                            kind, record = self._fail(slot, "worker_died", "The parser process died while reading "
+                                                      f"this document (exit code {slot.proc.exitcode}: a crash in a "
+                                                      f"reader, or it ran out of the {self.memory_mb:g} MB memory "
+                                                      "cap, GONGKAI_PARSE_MEMORY_MB); it is quarantined so the run "
+                                                      "goes on.")
                         on_done(task, kind, record)
                         self._assign(slot, queue)
                     elif time.monotonic() >= slot.deadline:
-                        task = slot.tasks[0]
-                        kind, record = self._fail(slot, queue, "timeout", f"Parsing took longer than the {self.timeout:g} s "
-                                          "limit for one document (GONGKAI_PARSE_TIMEOUT_S; a scan also gets "
-                                          "GONGKAI_OCR_TIMEOUT_S); it was stopped.")
+                        task = slot.task
+                        assert task is not None
+                        kind, record = self._fail(slot, "timeout", f"Parsing took longer than the {self.timeout:g} s "
+                                                  "limit for one document (GONGKAI_PARSE_TIMEOUT_S; a scan also "
+                                                  "gets GONGKAI_OCR_TIMEOUT_S); it was stopped.")
                         on_done(task, kind, record)
                         self._assign(slot, queue)
             kept = keep
@@ -303,29 +298,25 @@ class _WorkerPool:
                 self.close()
 
     def _assign(self, slot: _Slot, queue: deque[Task]) -> None:
-        """Top the worker up to IN_FLIGHT documents."""
-        while queue and len(slot.tasks) < self.IN_FLIGHT:
-            task = queue.popleft()
-            if not slot.tasks:
-                slot.deadline = time.monotonic() + self.timeout
-            slot.tasks.append(task)
-            slot.conn.send(task)
+        slot.task = None
+        if queue:
+            slot.task = queue.popleft()
+            slot.deadline = time.monotonic() + self.timeout
+            slot.conn.send(slot.task)
 
-    def _fail(self, slot: _Slot, queue: deque[Task], reason: str, detail: str) -> tuple[str, bytes]:
-        """Kill the worker, quarantine its running document, put the documents it held but had not started
-        back at the head of the queue, and put a fresh worker in its place."""
-        task = slot.tasks.popleft()
+    def _fail(self, slot: _Slot, reason: str, detail: str) -> tuple[str, bytes]:
+        """Kill the worker, quarantine its document (returns the quarantine's kind and staged record), and
+        put a fresh worker in its place."""
+        task = slot.task
+        assert task is not None
         slot.proc.kill()
         slot.proc.join()
         slot.conn.close()
-        queue.extendleft(reversed(slot.tasks))
-        slot.tasks.clear()
         sha, rel, _, _ = task
-        _, kind, record = _staged(Quarantined(rel, sha, "parse", reason, detail))
+        quarantined = Quarantined(rel, sha, "parse", reason, detail)
         fresh = self._spawn()
         slot.proc, slot.conn = fresh.proc, fresh.conn
-        assert record is not None
-        return kind, record
+        return kind_of(quarantined), encode(quarantined)
 
     def close(self) -> None:
         slots, self.slots = self.slots, []

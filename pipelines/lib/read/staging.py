@@ -123,6 +123,16 @@ def results_table(results: list[ParsedReport | Quarantined]) -> pa.Table:
     return pa.Table.from_arrays([nested[n] if n in nested else top.column(n) for n in SCHEMA.names], schema=SCHEMA)
 
 
+def kind_of(result: ParsedReport | Quarantined) -> str:
+    return "report" if isinstance(result, ParsedReport) else "quarantine"
+
+
+def _whole(record: bytes | memoryview) -> bool:
+    """Whether a record ends with the CRC-32 of the bytes before it (not torn, truncated or zero-filled)."""
+    return len(record) > _CRC_BYTES and (
+        zlib.crc32(record[:-_CRC_BYTES]).to_bytes(_CRC_BYTES, "little") == bytes(record[-_CRC_BYTES:]))
+
+
 def encode(result: ParsedReport | Quarantined) -> bytes:
     """One staged record: the result as an Arrow IPC stream in one zstd frame, then the CRC-32 of those bytes.
     Built where the document was parsed (a parse worker), so the process that writes packs only appends."""
@@ -135,11 +145,11 @@ def encode(result: ParsedReport | Quarantined) -> bytes:
 
 def decode(record: bytes | memoryview) -> pa.Table:
     """The one-row table of a staged record; ValueError if it is torn or of another layout."""
-    body = memoryview(record)[:-_CRC_BYTES]  # a view: the loader reads 10^5 of these, no copy each
-    if len(record) <= _CRC_BYTES or zlib.crc32(body).to_bytes(_CRC_BYTES, "little") != bytes(record[-_CRC_BYTES:]):
+    view = memoryview(record)  # views: the loader reads 10^5 of these, no copy each
+    if not _whole(view):
         raise ValueError("torn: its checksum does not match")
     try:
-        with pa.CompressedInputStream(pa.BufferReader(pa.py_buffer(body)), _CODEC) as zstd:
+        with pa.CompressedInputStream(pa.BufferReader(pa.py_buffer(view[:-_CRC_BYTES])), _CODEC) as zstd:
             table = ipc.open_stream(zstd).read_all()
     except (pa.ArrowException, OSError) as e:
         raise ValueError(f"unreadable: {e}") from e
@@ -188,8 +198,7 @@ def pack_index(read_at: Callable[[int, int], bytes], size: int) -> tuple[str, li
         sha, n = _FRAME.unpack(read_at(at, _FRAME.size))
         if n <= _CRC_BYTES or at + _FRAME.size + n > size or not sha.isalnum():
             break
-        record = read_at(at + _FRAME.size, n)
-        if zlib.crc32(record[:-_CRC_BYTES]).to_bytes(_CRC_BYTES, "little") != record[-_CRC_BYTES:]:
+        if not _whole(read_at(at + _FRAME.size, n)):
             break
         entries.append((sha.decode("ascii"), at + _FRAME.size, n))
         at += _FRAME.size + n
@@ -282,7 +291,7 @@ class Staging:
     def write(self, result: ParsedReport | Quarantined) -> str:
         """Stage one result on its own (a pack of one); returns its kind ('report' or 'quarantine')."""
         self.write_pack([(result.sha256, encode(result))])
-        return "report" if isinstance(result, ParsedReport) else "quarantine"
+        return kind_of(result)
 
     def write_pack(self, records: list[tuple[str, bytes]]) -> str:
         """Write one pack; returns its name. Names sort in the order packs were written (a document staged
@@ -353,9 +362,8 @@ class Staging:
         names = self._pack_names()
         known = set(self._live)
         for gone in known.difference(names):
-            for sha in self._live.pop(gone):
-                if self._index.get(sha, None) is not None and self._index[sha].pack == gone:
-                    del self._index[sha]
+            for sha in self._live.pop(gone):  # the shas the index points at in it
+                del self._index[sha]
         spent: list[str] = []
         for name in names:  # in the order written: a later pack's record of a document wins
             if name in known:
@@ -390,14 +398,20 @@ class Staging:
                 self._fs.rm([self._at(n) for n in names])
 
     # ------------------------------------------------------------------ reading
-    def _read_indexed(self, sha: str) -> pa.Table | None:
-        where = self._index.get(sha)
+    def _decode_at(self, where: _Where | None, fds: dict[str, int]) -> pa.Table | None:
+        """The record at ``where`` (read through an open descriptor of its pack when ``fds`` has one), or
+        None when there is none or it is unreadable."""
         if where is None:
             return None
         try:
+            if where.pack in fds:
+                return decode(os.pread(fds[where.pack], where.length, where.offset))
             return decode(self._read_range(where.pack, where.offset, where.length))
         except (OSError, ValueError):
             return None
+
+    def _read_indexed(self, sha: str) -> pa.Table | None:
+        return self._decode_at(self._index.get(sha), {})
 
     def read(self, sha: str, *, refresh: bool = True) -> pa.Table | None:
         """The staged record of ``sha`` from this parser version, or None: not staged, from another parser
@@ -424,20 +438,9 @@ class Staging:
                     with contextlib.suppress(OSError):
                         fds[pack] = os.open(self._at(pack), os.O_RDONLY)
                         stack.callback(os.close, fds[pack])
-
-            def one(where: _Where | None) -> pa.Table | None:
-                if where is None:
-                    return None
-                try:
-                    if where.pack in fds:
-                        return decode(os.pread(fds[where.pack], where.length, where.offset))
-                    return decode(self._read_range(where.pack, where.offset, where.length))
-                except (OSError, ValueError):
-                    return None
-
             # Threads: reading and decompressing release the GIL, and a load set is hundreds of records.
             with ThreadPoolExecutor(max_workers=READ_THREADS) as pool:
-                read = list(pool.map(one, wheres))
+                read = list(pool.map(lambda where: self._decode_at(where, fds), wheres))
         for sha, t in zip(shas, read, strict=True):
             if t is None:
                 missing.append(sha)
