@@ -3,7 +3,9 @@ the imports happen, and a module that cannot be imported changes nothing."""
 
 from __future__ import annotations
 
+import subprocess
 import sys
+from pathlib import Path
 
 from pipelines.lib import preload
 
@@ -23,3 +25,15 @@ def test_waiting_for_the_background_imports_returns_when_they_are_done() -> None
     assert preload.import_in_background(("wave",)) is thread  # started once per process
     preload.wait_for_background_imports()
     assert not thread.is_alive() and "wave" in sys.modules
+
+
+def test_sqlalchemy_orm_is_whole_before_the_background_thread_starts() -> None:
+    # Fresh interpreter: the ORM must be imported by the caller, not half-way in the thread while Dagster's
+    # main thread runs SQLAlchemy statements (an intermittent failed run).
+    code = ("import sys\n"
+            "from pipelines.lib import preload\n"
+            "assert 'sqlalchemy.orm' not in sys.modules\n"
+            "preload.import_in_background(('colorsys',))\n"  # a thread that does not import SQLAlchemy itself
+            "assert hasattr(sys.modules['sqlalchemy.orm.exc'], 'UnmappedClassError')\n"
+            "preload.wait_for_background_imports()\n")
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=Path(__file__).resolve().parents[1])

@@ -14,12 +14,18 @@ a short run whose parse ended before the imports did.
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import os
 import threading
 
 # What the load and quality steps import (agency lookup -> pandas; GX; the failures chart).
 DOWNSTREAM_MODULES = ("pandas", "cpca", "great_expectations", "matplotlib.pyplot")
+# Imported here, in the calling thread, before the background thread starts: GX imports SQLAlchemy's ORM,
+# which registers an inspector on every SQLAlchemy statement before its own exceptions module is loaded, so
+# Dagster's event-log queries in the run's main thread failed while the background thread was half-way
+# through it ("partially initialized module 'sqlalchemy.orm.exc'"; `make demo` failed so once).
+IMPORT_FIRST = ("sqlalchemy.orm",)
 
 
 _started: dict[tuple[str, ...], threading.Thread] = {}  # by the modules it imports: one thread each
@@ -38,6 +44,9 @@ def import_in_background(modules: tuple[str, ...] = DOWNSTREAM_MODULES) -> threa
         return _started[modules]
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")  # as gx_bridge sets it before its import
     os.environ.setdefault("MPLBACKEND", "Agg")  # no display: the chart is rendered to a PNG
+    for name in IMPORT_FIRST:
+        with contextlib.suppress(ImportError):
+            importlib.import_module(name)
 
     def run() -> None:
         for name in modules:
