@@ -91,10 +91,12 @@ def cmd_ingest(args) -> int:
             print(f"gongkai: {e}", file=sys.stderr)
             return EXIT_BUSY
     ensure_dagster_home(warehouse)
-    if executor == "in_process":  # the parse workers' fork server imports the readers while Dagster starts
+    if executor == "in_process":  # while Dagster starts (one core): the parse workers' fork server imports
+        from pipelines.lib.judge import gx_process  # the readers, and GX imports in a process of its own
         from pipelines.lib.read.fanout import start_worker_server
 
         start_worker_server()
+        gx_process.start()  # ends with this process (a daemon); later ingests in this process reuse it
     import dagster as dg
 
     from pipelines.defs import assets, checks

@@ -225,7 +225,7 @@ def test_a_pass_that_fails_keeps_each_agency_whole_and_the_next_pass_finishes(
     stale = plan.stale_agencies(con)
     assert len(stale) == 2
     calls = {"n": 0}
-    real = quality.evaluate_suite
+    real = quality._suite_input  # once per suite and chunk
 
     def dies_in_the_second_chunk(*args, **kwargs):
         calls["n"] += 1
@@ -233,7 +233,7 @@ def test_a_pass_that_fails_keeps_each_agency_whole_and_the_next_pass_finishes(
             raise RuntimeError("the judging process died")
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(quality, "evaluate_suite", dies_in_the_second_chunk)
+    monkeypatch.setattr(quality, "_suite_input", dies_in_the_second_chunk)
     with pytest.raises(RuntimeError):
         quality.refresh_quality(con, chunk_reports=YEARS + 1)
     left = plan.stale_agencies(con)

@@ -12,7 +12,7 @@ import polars as pl
 from pipelines.defs import metadata
 from pipelines.defs.resources import GongkaiSettings
 from pipelines.lib import preload
-from pipelines.lib.judge import quality
+from pipelines.lib.judge import gx_process, quality
 from pipelines.lib.load import connection, documents, loader
 from pipelines.lib.read import fanout
 from pipelines.lib.serve import quality_report, recall
@@ -89,7 +89,9 @@ def plan_parse_batches(context: dg.OpExecutionContext, gongkai: GongkaiSettings)
                    "Arrow records at the staging URL.")
 def parse_batch(context: dg.OpExecutionContext, gongkai: GongkaiSettings, batch: list) -> dict:
     if gongkai.preload_downstream and batch and fanout.parse_timeout_from_env() > 0:  # workers parse, we wait
-        preload.import_in_background()
+        # GX only when no GX process judges for this run: imported here it would compete with the parse.
+        preload.import_in_background(preload.DOWNSTREAM_MODULES if not gx_process.running()
+                                     else preload.DOWNSTREAM_MODULES_BUT_GX)
     # In process (preload_downstream), the batches run one after another here: the workers stay up for the next.
     stats = fanout.parse_pending(batch, gongkai.inbox_path, gongkai.staging_location, workers=gongkai.parse_workers,
                                  max_bytes=gongkai.max_file_mb * 1024 * 1024, progress=context.log.info,
@@ -170,7 +172,9 @@ def quality_results(context: dg.AssetExecutionContext, gongkai: GongkaiSettings)
     with connection.locked_warehouse(gongkai.warehouse_path) as con:  # writer lock: waits for another ingest
         # Only what changed is judged: a no-change nightly run judges nothing and a new report costs its
         # agency, not the corpus (missing Data Docs are rebuilt by judging everything).
-        outcome = quality.refresh_quality(con, docs_dir=docs_dir, progress=context.log.info)
+        # The Data Docs render (in the GX process, when there is one) while the scorecard and chart are made.
+        outcome = quality.refresh_quality(con, docs_dir=docs_dir, progress=context.log.info,
+                                          sessions=gx_process.sessions(), wait_for_docs=False)
         reevaluated = outcome.judged
         total, failed, na = con.execute("SELECT count(*), count(*) FILTER (WHERE NOT passed), "
                                         "count(*) FILTER (WHERE passed IS NULL) FROM quality_results").fetchall()[0]
@@ -180,6 +184,7 @@ def quality_results(context: dg.AssetExecutionContext, gongkai: GongkaiSettings)
     if reevaluated or not chart_path.exists():  # matplotlib costs seconds: draw only when the results changed
         chart_path.write_bytes(quality_report.failures_chart_png(card.by_rule))
     chart = chart_path.read_bytes()
+    outcome.wait_for_docs()
     context.log.info(f"quality: {total} scopes, {failed} failed, {na} not assessable; {outcome.summary()}")
     failing_rules = card.by_rule.filter(pl.col("reports_failing") > 0)
     return dg.MaterializeResult(metadata={

@@ -21,6 +21,8 @@ import threading
 
 # What the load and quality steps import (agency lookup -> pandas; GX; the failures chart).
 DOWNSTREAM_MODULES = ("pandas", "cpca", "great_expectations", "matplotlib.pyplot")
+# The same when GX judges in a process of its own (pipelines/lib/judge/gx_process.py).
+DOWNSTREAM_MODULES_BUT_GX = tuple(m for m in DOWNSTREAM_MODULES if m != "great_expectations")
 # Imported here, in the calling thread, before the background thread starts: GX imports SQLAlchemy's ORM,
 # which registers an inspector on every SQLAlchemy statement before its own exceptions module is loaded, so
 # Dagster's event-log queries in the run's main thread failed while the background thread was half-way
@@ -44,7 +46,7 @@ def import_in_background(modules: tuple[str, ...] = DOWNSTREAM_MODULES) -> threa
         return _started[modules]
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")  # as gx_bridge sets it before its import
     os.environ.setdefault("MPLBACKEND", "Agg")  # no display: the chart is rendered to a PNG
-    for name in IMPORT_FIRST:
+    for name in IMPORT_FIRST if "great_expectations" in modules else ():
         with contextlib.suppress(ImportError):
             importlib.import_module(name)
 

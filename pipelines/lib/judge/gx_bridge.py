@@ -15,10 +15,13 @@ import os
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
 
 if TYPE_CHECKING:  # pandas (~1 s to import) only where a suite is judged
     import pandas as pd
+    import polars as pl
+
+    from pipelines.lib.serve.data_docs import SuiteSummary
 
 EXPECTATIONS_DIR = Path(__file__).resolve().parents[3] / "expectations"
 
@@ -42,19 +45,13 @@ def load_suite(name: str) -> dict:
     return json.loads((EXPECTATIONS_DIR / f"{name}.json").read_text(encoding="utf-8"))
 
 
-def _context(docs_dir: Path | None):
+def _context():
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
     import great_expectations as gx
     from great_expectations.data_context.types.base import ProgressBarsConfig
 
     ctx = gx.get_context(mode="ephemeral")
     ctx.variables.progress_bars = ProgressBarsConfig(globally=False, metric_calculations=False)
-    if docs_dir is not None:
-        ctx.add_data_docs_site(site_name="gongkai", site_config={
-            "class_name": "SiteBuilder",
-            "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
-            "store_backend": {"class_name": "TupleFilesystemStoreBackend", "base_directory": str(docs_dir)},
-        })
     return gx, ctx
 
 
@@ -67,15 +64,58 @@ def _routed(exp: dict) -> dict:
     return exp
 
 
+T = TypeVar("T")
+T_co = TypeVar("T_co", covariant=True)
+
+
+class Reply(Protocol[T_co]):
+    """The answer to a request made of a session: at once here, or when a GX process has finished it."""
+
+    def result(self) -> T_co: ...
+
+
+@dataclass(frozen=True)
+class Done(Generic[T]):
+    """A reply that is already there (a session in this process answers before it returns)."""
+    value: T
+
+    def result(self) -> T:
+        return self.value
+
+
+class JudgeSession(Protocol):
+    """What a validation pass asks of GX: a GXSession here, or one in a process of its own (gx_process).
+    A pass makes one request at a time and takes its reply before the next; meanwhile it may work."""
+
+    def submit(self, suite: dict, frame: pl.DataFrame, run_name: str | None = None) -> Reply[list[ExpectationOutcome]]:
+        """Validate ``frame`` (columns rule_id, expected, observed) against ``suite`` (see run_suite)."""
+        ...
+
+    def publish(self, summaries: list[SuiteSummary]) -> Reply[None]:
+        """Render this session's validations as Data Docs in its docs_dir, made offline (data_docs)."""
+        ...
+
+
 class GXSession:
     """One ephemeral GX context for a whole validation pass, so the Data Docs index lists every suite; each
     suite's checkpoint is built once and run on every chunk of the pass."""
 
     def __init__(self, docs_dir: Path | None = None):
-        self.docs_dir = docs_dir
-        self.gx, self.ctx = _context(docs_dir)
+        self.docs_dir: Path | None = None
+        self.gx, self.ctx = _context()
         self.source = self.ctx.data_sources.add_pandas("gongkai")
         self._checkpoints: dict[str, Any] = {}
+        if docs_dir is not None:
+            self.render_to(docs_dir)
+
+    def render_to(self, docs_dir: Path) -> None:
+        """Have this session's Data Docs built under ``docs_dir`` (a session made before its pass knew where)."""
+        self.docs_dir = docs_dir
+        self.ctx.add_data_docs_site(site_name="gongkai", site_config={
+            "class_name": "SiteBuilder",
+            "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
+            "store_backend": {"class_name": "TupleFilesystemStoreBackend", "base_directory": str(docs_dir)},
+        })
 
     def checkpoint(self, suite: dict) -> Any:
         """The suite's checkpoint over a whole pandas frame, with every expectation routed to its rule's
@@ -87,17 +127,25 @@ class GXSession:
                 name=name, expectations=[_routed(e) for e in suite["expectations"]], meta=suite.get("meta", {})))
             batch = self.source.add_dataframe_asset(name).add_batch_definition_whole_dataframe("all_reports")
             vd = ctx.validation_definitions.add(gx.ValidationDefinition(name=name, data=batch, suite=gx_suite))
-            # Data Docs are rendered once per session (build_docs), not after every run: each
+            # Data Docs are rendered once per session (publish), not after every run: each
             # UpdateDataDocsAction re-renders the index and every page so far.
             self._checkpoints[name] = ctx.checkpoints.add(gx.Checkpoint(
                 name=f"{name}_checkpoint", validation_definitions=[vd], actions=[],
                 result_format={"result_format": "COMPLETE"}))
         return self._checkpoints[name]
 
-    def build_docs(self) -> None:
-        """Render the Data Docs of every suite validated in this session (once, at the end of a pass)."""
+    def submit(self, suite: dict, frame: pl.DataFrame, run_name: str | None = None) -> Done[list[ExpectationOutcome]]:
+        return Done(run_suite(suite, frame.to_pandas(), session=self, run_name=run_name))
+
+    def publish(self, summaries: list[SuiteSummary]) -> Done[None]:
+        """Render the Data Docs of every suite validated in this session (once, at the end of a pass), then
+        make them offline with the warehouse's totals per suite."""
         if self.docs_dir is not None:
+            from pipelines.lib.serve.data_docs import publish_offline
+
             self.ctx.build_data_docs(site_names=["gongkai"])
+            publish_offline(self.docs_dir, summaries)
+        return Done(None)
 
 
 def run_suite(suite: dict, frame: pd.DataFrame | dict[str, pd.DataFrame],
@@ -106,7 +154,7 @@ def run_suite(suite: dict, frame: pd.DataFrame | dict[str, pd.DataFrame],
 
     Returns, per expectation, the positions (in the concatenated frame, index reset) of failing rows. An
     empty frame is not validated (no Data Docs page). A session made with ``docs_dir`` renders GX Data Docs
-    there when asked (GXSession.build_docs); ``run_name`` names the validation run in them.
+    there when asked (GXSession.publish); ``run_name`` names the validation run in them.
     """
     import pandas as pd
 

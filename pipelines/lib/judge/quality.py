@@ -13,10 +13,11 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import dataclasses
 import datetime as dt
 import gc
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
@@ -25,7 +26,14 @@ import polars as pl
 from pipelines.lib.codes import load_codes
 from pipelines.lib.harmonize.facts import code_domain
 from pipelines.lib.judge import plan as judging
-from pipelines.lib.judge.gx_bridge import EXPECTATIONS_DIR, GXSession, load_suite, run_suite
+from pipelines.lib.judge.gx_bridge import (
+    EXPECTATIONS_DIR,
+    ExpectationOutcome,
+    GXSession,
+    JudgeSession,
+    Reply,
+    load_suite,
+)
 from pipelines.lib.load.connection import now, read_sql, runtime_dir, transaction
 
 QUALITY_SCHEMA = {
@@ -153,33 +161,54 @@ def messages(frame: pl.DataFrame, hints: dict[str, str | None],
 _RESULT_COLUMNS = [*QUALITY_SCHEMA, "agency_id"]
 
 
-def evaluate_suite(con: duckdb.DuckDBPyConnection, suite_name: str, session: GXSession | None = None,
-                   run_name: str | None = None) -> pl.DataFrame:
-    """One row per rule x scope x report of this suite, for the reports in judge_scope: passed True/False,
-    or NULL when not assessable. ``agency_id`` is set on the rows that name no report."""
-    suite = load_suite(suite_name)
-    blocking = bool(suite.get("meta", {}).get("blocking"))
+@dataclass(frozen=True)
+class _SuiteInput:
+    """One suite's rule frames for the reports in judge_scope, before GX has judged them."""
+    suite: dict
+    judged: pl.DataFrame  # the assessable scopes, in the order GX sees them
+    not_assessable: list[pl.DataFrame]
+
+    def for_gx(self) -> pl.DataFrame:
+        # rule_id as a category: millions of scopes at national scale would otherwise be as many Python strings.
+        return self.judged.select(pl.col("rule_id").cast(pl.Categorical), "expected", "observed")
+
+
+def _suite_input(con: duckdb.DuckDBPyConnection, suite_name: str) -> _SuiteInput:
     frames = {r: rule_frame(con, r) for r in suite_rules(suite_name)}
     judged = pl.concat([f.filter(pl.col("assessable")) for f in frames.values()]) if frames else None
     if judged is None or judged.is_empty():
         judged = pl.DataFrame(schema={"report_id": pl.String, "rule_id": pl.String, "scope": pl.String,
                                       "expected": pl.Float64, "observed": pl.Float64, "assessable": pl.Boolean,
                                       "note": pl.String, "agency_id": pl.String})
-    # rule_id as a category: millions of scopes at national scale would otherwise be as many Python strings.
-    outcomes = run_suite(suite, judged.select(pl.col("rule_id").cast(pl.Categorical), "expected", "observed")
-                         .to_pandas(), session=session, run_name=run_name)
-    failed = sorted({i for o in outcomes for i in o.failed_index})
-    severity = {o.rule_id: ("error" if blocking else o.severity) for o in outcomes}
-    judged = judged.with_row_index("_i").with_columns(pl.col("_i").is_in(failed).not_().alias("passed")).drop("_i")
     not_assessable = [f.filter(~pl.col("assessable")).with_columns(pl.lit(None, pl.Boolean).alias("passed"))
                       for f in frames.values()]
-    df = pl.concat([judged, *not_assessable])
+    return _SuiteInput(load_suite(suite_name), judged, not_assessable)
+
+
+def _suite_results(given: _SuiteInput, outcomes: list[ExpectationOutcome]) -> pl.DataFrame:
+    """The suite's quality_results rows (plus agency_id), from its input and GX's outcomes."""
+    suite = given.suite
+    blocking = bool(suite.get("meta", {}).get("blocking"))
+    failed = sorted({i for o in outcomes for i in o.failed_index})
+    severity = {o.rule_id: ("error" if blocking else o.severity) for o in outcomes}
+    judged = given.judged.with_row_index("_i").with_columns(
+        pl.col("_i").is_in(failed).not_().alias("passed")).drop("_i")
+    df = pl.concat([judged, *given.not_assessable])
     df = df.with_columns(pl.col("rule_id").replace_strict(severity, default="warning").alias("severity"))
     # A suite may say where to look when a rule fails (meta.failure_hint), e.g. C1 -> unresolved_rows.
     hints = {e["meta"]["rule_id"]: e["meta"].get("failure_hint") for e in suite["expectations"]}
     means = {e["meta"]["rule_id"]: (e["meta"].get("expected_means"), e["meta"].get("observed_means"))
              for e in suite["expectations"]}
     return df.with_columns(messages(df, hints, means)).select(_RESULT_COLUMNS)
+
+
+def evaluate_suite(con: duckdb.DuckDBPyConnection, suite_name: str, session: JudgeSession | None = None,
+                   run_name: str | None = None) -> pl.DataFrame:
+    """One row per rule x scope x report of this suite, for the reports in judge_scope: passed True/False,
+    or NULL when not assessable. ``agency_id`` is set on the rows that name no report."""
+    given = _suite_input(con, suite_name)
+    outcomes = (session or GXSession()).submit(given.suite, given.for_gx(), run_name=run_name).result()
+    return _suite_results(given, outcomes)
 
 
 @dataclass(frozen=True)
@@ -191,6 +220,12 @@ class QualityPass:
     reports: int  # report versions judged
     chunks: int
     scopes: int  # quality_results rows written
+    docs: Reply[None] | None = field(default=None, compare=False, repr=False)  # the Data Docs being rendered
+
+    def wait_for_docs(self) -> None:
+        """Return when the pass's Data Docs are written (raises what rendering them raised)."""
+        if self.docs is not None:
+            self.docs.result()
 
     @property
     def judged(self) -> bool:
@@ -205,9 +240,10 @@ class QualityPass:
 
 
 Progress = Callable[[str], None]
+SessionFactory = Callable[[Path | None], JudgeSession]  # docs_dir (None: no Data Docs) -> a GX session
 
 
-def _judge_chunk(con: duckdb.DuckDBPyConnection, agencies: list[str], session: GXSession, run_name: str,
+def _judge_chunk(con: duckdb.DuckDBPyConnection, agencies: list[str], session: JudgeSession, run_name: str,
                  evaluated_at: dt.datetime) -> int:
     """Judge the reports of ``agencies`` (whole judging groups) with every suite and replace their rows and
     bookkeeping, in one transaction. Returns the rows written.
@@ -229,14 +265,15 @@ def _judge_chunk(con: duckdb.DuckDBPyConnection, agencies: list[str], session: G
     return written
 
 
-def _replace_chunk(con: duckdb.DuckDBPyConnection, session: GXSession, run_name: str,
+def _replace_chunk(con: duckdb.DuckDBPyConnection, session: JudgeSession, run_name: str,
                    evaluated_at: dt.datetime) -> int:
     """The statements of one chunk's transaction (see _judge_chunk): scope, remove, judge and insert, record."""
     con.execute(read_sql("judge/scope.sql"))
     con.execute(read_sql("judge/replace_begin.sql"))
     written = 0
-    for name in suite_names():
-        frame = evaluate_suite(con, name, session=session, run_name=run_name)
+
+    def insert(given: _SuiteInput, outcomes: list[ExpectationOutcome]) -> int:
+        frame = _suite_results(given, outcomes)
         con.register("_judged", frame.with_columns(pl.lit(evaluated_at).alias("evaluated_at")))
         try:
             con.execute("INSERT INTO quality_results BY NAME SELECT * EXCLUDE (agency_id) FROM _judged")
@@ -244,7 +281,22 @@ def _replace_chunk(con: duckdb.DuckDBPyConnection, session: GXSession, run_name:
                         "SELECT rule_id, scope, agency_id FROM _judged WHERE report_id IS NULL")
         finally:
             con.unregister("_judged")
-        written += frame.height
+        return frame.height
+
+    # Pipelined, one request out at a time: while GX judges one suite (in its own process, when there is
+    # one), this process shapes the next suite's frames and writes the previous suite's rows.
+    names = suite_names()
+    if names:
+        given = _suite_input(con, names[0])
+        reply = session.submit(given.suite, given.for_gx(), run_name=run_name)
+        for k in range(len(names)):
+            upcoming = _suite_input(con, names[k + 1]) if k + 1 < len(names) else None
+            outcomes = reply.result()
+            if upcoming is not None:
+                reply = session.submit(upcoming.suite, upcoming.for_gx(), run_name=run_name)
+            written += insert(given, outcomes)
+            if upcoming is not None:
+                given = upcoming
     con.execute(read_sql("judge/replace_end.sql"))
     return written
 
@@ -258,7 +310,8 @@ def _give_memory_back() -> None:
 
 
 def refresh_quality(con: duckdb.DuckDBPyConnection, docs_dir: Path | None = None, *, full: bool = False,
-                    chunk_reports: int | None = None, progress: Progress | None = None) -> QualityPass:
+                    chunk_reports: int | None = None, progress: Progress | None = None,
+                    sessions: SessionFactory = GXSession, wait_for_docs: bool = True) -> QualityPass:
     """Judge what changed since the last pass (everything when the rules changed or ``full``) and replace
     exactly those agencies' rows of quality_results.
 
@@ -266,7 +319,10 @@ def refresh_quality(con: duckdb.DuckDBPyConnection, docs_dir: Path | None = None
     GONGKAI_QUALITY_CHUNK, 10,000), each chunk in one transaction (see _judge_chunk); a pass with one chunk,
     every nightly run and any warehouse up to that size, is one transaction. With ``docs_dir``, the GX
     Data Docs show the last chunk's validations (named e.g. full-3-of-3) and their index lists every suite
-    with the warehouse's totals; when they are missing, everything is judged.
+    with the warehouse's totals; when they are missing, everything is judged. ``sessions`` makes the GX
+    sessions: in this process by default, or in a GX process started earlier (gx_process.sessions()).
+    With ``wait_for_docs=False`` the Data Docs may still be rendering (in the GX process) when this
+    returns: the caller works meanwhile and calls ``wait_for_docs()`` on the result.
     """
     why = "asked to judge everything"
     if docs_dir is not None and not full and not (docs_dir / "index.html").exists():
@@ -283,7 +339,7 @@ def refresh_quality(con: duckdb.DuckDBPyConnection, docs_dir: Path | None = None
         # A GX context per chunk: GX keeps every batch and validation result of its context. Only the last
         # chunk's validations are rendered in the Data Docs, which keep the newest few runs per suite.
         last = k == len(plan.chunks)
-        session = GXSession(docs_dir if last else None)
+        session = sessions(docs_dir if last else None)
         written += _judge_chunk(con, chunk, session, f"{kind}-{k}-of-{len(plan.chunks)}", evaluated_at)
         if progress:
             progress(f"quality: chunk {k}/{len(plan.chunks)} judged ({len(chunk)} agencies, {written} scopes)")
@@ -295,9 +351,12 @@ def refresh_quality(con: duckdb.DuckDBPyConnection, docs_dir: Path | None = None
             con.execute(read_sql("judge/finish_full.sql"))
             con.execute("INSERT OR REPLACE INTO warehouse_meta VALUES (?, ?)",
                         [judging.FINGERPRINT_KEY, plan.fingerprint])
+    done = QualityPass(plan.full, plan.reason, len(plan.agencies), plan.reports, len(plan.chunks), written)
     if docs_dir is not None:
-        publish_docs(con, session or GXSession(docs_dir), docs_dir)
-    return QualityPass(plan.full, plan.reason, len(plan.agencies), plan.reports, len(plan.chunks), written)
+        done = dataclasses.replace(done, docs=(session or sessions(docs_dir)).publish(suite_summaries(con)))
+        if wait_for_docs:
+            done.wait_for_docs()
+    return done
 
 
 def suite_summaries(con: duckdb.DuckDBPyConnection) -> list:
@@ -314,14 +373,6 @@ def suite_summaries(con: duckdb.DuckDBPyConnection) -> list:
         out.append(SuiteSummary(name, len(rules), sum(per_rule[r][0] for r in rules),
                                 sum(per_rule[r][1] for r in rules)))
     return out
-
-
-def publish_docs(con: duckdb.DuckDBPyConnection, session: GXSession, docs_dir: Path) -> None:
-    """Render the pass's GX validations, then the offline index of every suite (totals from quality_results)."""
-    from pipelines.lib.serve.data_docs import publish_offline
-
-    session.build_docs()
-    publish_offline(docs_dir, suite_summaries(con))
 
 
 # Kept where callers look for them; the judging plan owns them (pipelines/lib/judge/plan.py).

@@ -39,7 +39,7 @@ from pipelines.lib.read.parse import PARSER_VERSION
 PACK_SUFFIX = ".gkpack"
 _SINGLE_SUFFIX = ".arrow"  # one file per document: the layout before packs
 TMP_SUFFIX = ".tmp"
-READ_THREADS = 8  # staged records read at once by the loader (I/O and zstd, outside the GIL)
+READ_THREADS = 8  # staged records read at once from an object store (each a request)
 LEFTOVER_AGE_S = 300.0  # a temporary file this old belongs to no live writer (a write takes milliseconds)
 PACK_RECORDS = 512  # records per pack (~5 MB): a crash mid-parse costs at most this many re-parses
 PACK_SECONDS = 10.0  # ... or this much parsing (OCR takes seconds a page)
@@ -438,9 +438,11 @@ class Staging:
                     with contextlib.suppress(OSError):
                         fds[pack] = os.open(self._at(pack), os.O_RDONLY)
                         stack.callback(os.close, fds[pack])
-            # Threads: reading and decompressing release the GIL, and a load set is hundreds of records.
-            with ThreadPoolExecutor(max_workers=READ_THREADS) as pool:
-                read = list(pool.map(lambda where: self._decode_at(where, fds), wheres))
+            if self.local:  # from the page cache (the packs were just written): threads measured slower
+                read = [self._decode_at(where, fds) for where in wheres]
+            else:  # a request per record to an object store: many at once
+                with ThreadPoolExecutor(max_workers=READ_THREADS) as pool:
+                    read = list(pool.map(lambda where: self._decode_at(where, fds), wheres))
         for sha, t in zip(shas, read, strict=True):
             if t is None:
                 missing.append(sha)
