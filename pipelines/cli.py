@@ -313,10 +313,13 @@ def cmd_check(args) -> int:
     path = _existing_warehouse(args)
     if path is None:
         return EXIT_USAGE
+    from pipelines.lib.judge import gx_process
+
+    gx_process.start()  # GX imports there while this process opens the warehouse; then judges beside it
     with _writable_warehouse(path) as con:
         cross_year.refresh_suggestions(con)  # also brings a warehouse loaded before suggestions existed up to date
         # Asked for: every rule on every report (an ingest judges only the agencies whose reports changed).
-        quality.refresh_quality(con, docs_dir=quality.gx_docs_dir(path), full=True)
+        quality.refresh_quality(con, docs_dir=quality.gx_docs_dir(path), full=True, sessions=gx_process.sessions())
         summary = con.execute(
             "SELECT rule_id, any_value(severity), count(*) FILTER (WHERE passed), count(*) FILTER (WHERE NOT passed), "
             "count(*) FILTER (WHERE passed IS NULL) FROM quality_findings "

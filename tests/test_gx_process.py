@@ -4,6 +4,8 @@ is gone never hanging or silently skipping a pass."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -109,3 +111,23 @@ def test_a_pass_in_the_gx_process_stores_what_a_pass_here_stores(process, tmp_pa
                              for p in (tmp_path / where / "docs").rglob("*.html"))
     assert stored["process"] == stored["here"] and any(row[3] is False for row in stored["here"])
     assert docs["process"] == docs["here"] and "index.html" in docs["process"]
+
+
+def test_a_run_that_judged_in_the_gx_process_exits_without_warnings(tmp_path: Path) -> None:
+    # The GX process is stopped with the process that started it; nothing of it may be reported as leaked
+    # (tqdm's multiprocessing lock was: "resource_tracker: There appear to be 1 leaked semaphore objects").
+    code = ("import polars as pl\n"
+            "from pipelines.lib.judge import gx_process\n"
+            "from pipelines.lib.judge.gx_bridge import load_suite\n"
+            "if __name__ == '__main__':\n"
+            "    gx_process.start()\n"
+            "    frame = pl.DataFrame({'rule_id': ['R1_flow'], 'expected': [1.0], 'observed': [2.0]})\n"
+            "    session = gx_process.sessions()(None)\n"
+            "    out = session.submit(load_suite('cross_checks'), frame).result()\n"
+            "    assert [o.failed_index for o in out if o.rule_id == 'R1_flow'] == [[0]]\n")
+    script = tmp_path / "judge_once.py"
+    script.write_text(code, encoding="utf-8")
+    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=120,
+                          cwd=Path(__file__).resolve().parents[1])
+    assert done.returncode == 0, done.stderr
+    assert "leaked" not in done.stderr and "Warning" not in done.stderr, done.stderr

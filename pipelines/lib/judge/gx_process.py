@@ -8,7 +8,8 @@ quality step sends it each suite's frame (Arrow IPC) and gets the outcomes back.
 
 Only `gongkai ingest` on the in-process executor starts one (``start``); elsewhere ``sessions()`` gives the
 in-process GXSession, as before. A GX process that is gone before a pass starts is not asked: the pass
-judges in-process. One that dies during a call fails that call with a sentence (GXProcessLost).
+judges in-process. One that dies during a request fails that request with a sentence (GXProcessLost); it
+is a daemon, so it ends with the process that started it.
 """
 
 from __future__ import annotations
@@ -134,6 +135,13 @@ class RemoteSession:
 def _serve(conn: Connection) -> None:
     """The GX process: import GX now (the reason it exists), then answer requests until the pipe closes."""
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+    with contextlib.suppress(Exception):
+        # tqdm's default lock (GX makes a progress bar, disabled, per validation) is a multiprocessing semaphore
+        # registered with the starting process's resource tracker; this process is stopped, not ended, with
+        # that process, so the tracker would warn of a leaked semaphore. A thread lock is all one process needs.
+        from tqdm import tqdm
+
+        tqdm.set_lock(threading.RLock())
     with contextlib.suppress(Exception):  # a broken install fails the first request instead, with its traceback
         import great_expectations  # noqa: F401
     import polars as pl
@@ -195,9 +203,3 @@ def sessions() -> SessionFactory:
     """How the next quality pass makes its GX sessions: in the GX process when one is running, else here."""
     return _process.session if _process is not None and _process.alive() else GXSession
 
-
-def stop() -> None:
-    global _process
-    process, _process = _process, None
-    if process is not None:
-        process.close()
