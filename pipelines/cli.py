@@ -153,6 +153,10 @@ def cmd_ingest(args) -> int:
         errors = [ev.event_specific_data.error for ev in result.all_events
                   if ev.is_failure and getattr(ev.event_specific_data, "error", None) is not None]
         blocked = [e for e in errors if "AssetCheckFailed" in (e.cls_name or "")]
+        if any(e.cls_name == "DagsterExecutionInterruptedError" for e in errors):  # Ctrl-C: one sentence
+            print("gongkai: interrupted. Nothing is half-loaded (each report loads whole or not at all); "
+                  "run `gongkai ingest` again to finish.", file=sys.stderr)
+            return EXIT_FAILED
         if not errors or len(blocked) < len(errors):
             for e in errors:
                 print(e.to_string(), file=sys.stderr)

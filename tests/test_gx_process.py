@@ -4,6 +4,8 @@ is gone never hanging or silently skipping a pass."""
 
 from __future__ import annotations
 
+import os
+import signal
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -66,6 +68,12 @@ def test_a_reply_nobody_took_is_taken_before_the_next_request(process) -> None:
     second = session.submit(load_suite("cross_checks"), _frame("R1_flow", [5.0], [6.0]))  # first not taken
     assert [o.failed_index for o in second.result() if o.rule_id == "R1_flow"] == [[0]]
     assert [o.failed_index for o in first.result() if o.rule_id == "R1_flow"] == [[1]]
+
+
+def test_ctrl_c_is_for_the_run_not_for_the_gx_process(process) -> None:
+    process.session(None)  # up and serving (Python's own start-up, before _serve, is not at issue)
+    os.kill(process._proc.pid, signal.SIGINT)  # as the terminal sends it to the whole process group
+    assert _outcomes(process.session(None), _frame("R1_flow", [3.0], [4.0]))[0][3] == [0]
 
 
 def test_a_request_of_an_old_session_is_refused(process) -> None:

@@ -4,6 +4,8 @@ changed. Progress is reported every few seconds, not every hundred documents."""
 
 from __future__ import annotations
 
+import os
+import signal
 from pathlib import Path
 
 import pytest
@@ -66,3 +68,19 @@ def test_progress_is_due_every_few_seconds_and_at_the_end(monkeypatch: pytest.Mo
     clock[0] += 0.2
     assert ticker.due() and not ticker.due()
     assert ticker.due(final=True)
+
+
+def test_ctrl_c_is_for_the_run_not_for_each_worker(tmp_path: Path) -> None:
+    # Ctrl-C reaches the whole process group; the run stops its workers. A worker that took it itself died
+    # printing a traceback (one per worker) and left its document to the replacement.
+    inbox, pending = _pending(tmp_path, 4)
+    staging = tmp_path / "staging"
+    try:
+        assert fanout.parse_pending(pending[:2], inbox, staging, workers=2, keep_workers=True).parsed == 2
+        pids = _worker_pids()
+        for pid in pids:
+            os.kill(pid, signal.SIGINT)
+        assert fanout.parse_pending(pending[2:], inbox, staging, workers=2, keep_workers=True).parsed == 2
+        assert _worker_pids() == pids  # the same workers served on
+    finally:
+        fanout.close_kept_workers()

@@ -20,6 +20,7 @@ import gc
 import io
 import multiprocessing as mp
 import os
+import signal
 import threading
 import traceback
 from pathlib import Path
@@ -135,6 +136,7 @@ class RemoteSession:
 def _serve(conn: Connection) -> None:
     """The GX process: import GX now (the reason it exists), then answer requests until the pipe closes."""
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is for the run; this process ends with it (EOF)
     with contextlib.suppress(Exception):
         # tqdm's default lock (GX makes a progress bar, disabled, per validation) is a multiprocessing semaphore
         # registered with the starting process's resource tracker; this process is stopped, not ended, with
@@ -173,9 +175,13 @@ def _serve(conn: Connection) -> None:
                 result = session.publish(args[1]).result()
             else:
                 raise RuntimeError(f"unknown request {op!r}")
-            conn.send(("ok", result))
+            reply: tuple = ("ok", result)
         except Exception as e:  # noqa: BLE001 - sent back and raised in the caller
-            conn.send(("error", type(e).__name__, "".join(traceback.format_exception(e)).rstrip()))
+            reply = ("error", type(e).__name__, "".join(traceback.format_exception(e)).rstrip())
+        try:
+            conn.send(reply)
+        except OSError:  # the run is gone
+            return
 
 
 def _spare_session() -> GXSession | None:

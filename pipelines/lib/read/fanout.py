@@ -14,6 +14,7 @@ import gc
 import hashlib
 import multiprocessing as mp
 import os
+import signal
 import sys
 import time
 from collections import Counter, deque
@@ -158,6 +159,9 @@ def _worker_main(conn: Connection, parse: ParseFn, memory_mb: float = 0.0,
         os.environ.update(settings)
     if sys.platform.startswith("linux"):
         _die_with_parent()
+    # Ctrl-C in the terminal reaches the whole process group: it is for the run, which stops its workers;
+    # here it only printed a traceback per worker.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     # The readers' modules (imported once by the fork server) are never garbage: out of the collector's
     # way, so each collection walks only what the documents leave behind.
     gc.freeze()
