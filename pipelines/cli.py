@@ -90,10 +90,16 @@ def cmd_ingest(args) -> int:
         except WarehouseBusy as e:
             print(f"gongkai: {e}", file=sys.stderr)
             return EXIT_BUSY
+    from pipelines.lib.read.fanout import start_worker_server, worker_recycle_mb_from_env
+
+    try:
+        worker_recycle_mb_from_env()  # a bad setting is a sentence now, not a failed parse step later
+    except ValueError as e:
+        print(f"gongkai: {e}", file=sys.stderr)
+        return EXIT_USAGE
     ensure_dagster_home(warehouse)
     if executor == "in_process":  # while Dagster starts (one core): the parse workers' fork server imports
         from pipelines.lib.judge import gx_process  # the readers, and GX imports in a process of its own
-        from pipelines.lib.read.fanout import start_worker_server
 
         start_worker_server()
         gx_process.start()  # ends with this process (a daemon); later ingests in this process reuse it

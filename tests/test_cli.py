@@ -114,3 +114,11 @@ def test_each_warehouse_has_its_own_dagster_instance(tmp_path: Path) -> None:
             runs = inst.get_runs()
         assert len(runs) == 1, name
     assert not (tmp_path / "staging").exists() and not (tmp_path / "quality").exists()
+
+
+def test_a_bad_worker_recycle_setting_is_a_usage_error(tmp_path: Path, monkeypatch) -> None:
+    (tmp_path / "inbox").mkdir()
+    monkeypatch.setenv("GONGKAI_PARSE_WORKER_RECYCLE_MB", "lots")
+    proc = run("ingest", "--inbox", "inbox", "--warehouse", "wh.duckdb", cwd=tmp_path)
+    assert proc.returncode == 2 and "GONGKAI_PARSE_WORKER_RECYCLE_MB" in proc.stderr
+    assert "Traceback" not in proc.stderr

@@ -84,3 +84,24 @@ def test_ctrl_c_is_for_the_run_not_for_each_worker(tmp_path: Path) -> None:
         assert _worker_pids() == pids  # the same workers served on
     finally:
         fanout.close_kept_workers()
+
+
+def test_a_worker_grown_past_the_limit_is_replaced_between_documents(tmp_path: Path,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    # Every worker is already past 1 MB: each is replaced after every document, and every document is
+    # still parsed exactly once, none quarantined (nothing of a document is lost in a replacement).
+    inbox, pending = _pending(tmp_path, 5)
+    monkeypatch.setenv("GONGKAI_PARSE_WORKER_RECYCLE_MB", "1")
+    stats = fanout.parse_pending(pending, inbox, tmp_path / "staging", workers=2)
+    assert stats.parsed == 5 and stats.kinds["report"] == 5 and stats.workers_recycled == 5
+    monkeypatch.setenv("GONGKAI_PARSE_WORKER_RECYCLE_MB", "0")  # never
+    assert fanout.parse_pending(pending, inbox, tmp_path / "staging2", workers=2).workers_recycled == 0
+
+
+def test_the_recycle_setting_is_checked(monkeypatch: pytest.MonkeyPatch) -> None:
+    for bad in ("abc", "-5"):
+        monkeypatch.setenv("GONGKAI_PARSE_WORKER_RECYCLE_MB", bad)
+        with pytest.raises(ValueError, match="GONGKAI_PARSE_WORKER_RECYCLE_MB"):
+            fanout.worker_recycle_mb_from_env()
+    monkeypatch.delenv("GONGKAI_PARSE_WORKER_RECYCLE_MB")
+    assert fanout.worker_recycle_mb_from_env() == fanout.DEFAULT_WORKER_RECYCLE_MB

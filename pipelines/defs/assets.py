@@ -97,18 +97,21 @@ def parse_batch(context: dg.OpExecutionContext, gongkai: GongkaiSettings, batch:
                                  max_bytes=gongkai.max_file_mb * 1024 * 1024, progress=context.log.info,
                                  keep_workers=gongkai.preload_downstream)
     return {"parsed": stats.parsed, "reused": stats.reused, "report": stats.kinds["report"],
-            "quarantine": stats.kinds["quarantine"], "seconds": stats.seconds}
+            "quarantine": stats.kinds["quarantine"], "seconds": stats.seconds,
+            "workers_recycled": stats.workers_recycled}
 
 
 @dg.op(description="Adds up the batches.")
 def summarize_parse(batch_stats: list[dict]) -> dg.Output[dict]:
     fanout.close_kept_workers()  # every batch is done
-    total = {k: sum(b[k] for b in batch_stats) for k in ("parsed", "reused", "report", "quarantine", "seconds")}
+    total = {k: sum(b.get(k, 0) for b in batch_stats)
+             for k in ("parsed", "reused", "report", "quarantine", "seconds", "workers_recycled")}
     rate = total["parsed"] / total["seconds"] if total["seconds"] > 0 else 0.0
     return dg.Output(total, metadata={
         "documents_parsed": total["parsed"], "documents_reused_from_staging": total["reused"],
         "readable_reports": total["report"], "rejected": total["quarantine"], "batches": len(batch_stats),
         "parse_seconds": round(total["seconds"], 3), "documents_per_second": round(rate, 1),
+        "workers_recycled": total["workers_recycled"],
     })
 
 
