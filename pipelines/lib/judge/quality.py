@@ -186,7 +186,9 @@ def _suite_input(con: duckdb.DuckDBPyConnection, suite_name: str) -> _SuiteInput
 
 
 def _suite_results(given: _SuiteInput, outcomes: list[ExpectationOutcome]) -> pl.DataFrame:
-    """The suite's quality_results rows (plus agency_id), from its input and GX's outcomes."""
+    """The suite's quality_results rows, from its input and GX's outcomes: one row per rule x scope x report
+    in judge_scope, passed True/False, or NULL when not assessable; ``agency_id`` is set on the rows that name
+    no report."""
     suite = given.suite
     blocking = bool(suite.get("meta", {}).get("blocking"))
     failed = sorted({i for o in outcomes for i in o.failed_index})
@@ -200,15 +202,6 @@ def _suite_results(given: _SuiteInput, outcomes: list[ExpectationOutcome]) -> pl
     means = {e["meta"]["rule_id"]: (e["meta"].get("expected_means"), e["meta"].get("observed_means"))
              for e in suite["expectations"]}
     return df.with_columns(messages(df, hints, means)).select(_RESULT_COLUMNS)
-
-
-def evaluate_suite(con: duckdb.DuckDBPyConnection, suite_name: str, session: JudgeSession | None = None,
-                   run_name: str | None = None) -> pl.DataFrame:
-    """One row per rule x scope x report of this suite, for the reports in judge_scope: passed True/False,
-    or NULL when not assessable. ``agency_id`` is set on the rows that name no report."""
-    given = _suite_input(con, suite_name)
-    outcomes = (session or GXSession()).submit(given.suite, given.for_gx(), run_name=run_name).result()
-    return _suite_results(given, outcomes)
 
 
 @dataclass(frozen=True)
