@@ -11,14 +11,20 @@ from pipelines.lib.load import connection, documents, loader
 from pipelines.lib.read import fanout
 
 
-def ingest_inbox(inbox: Path, warehouse: Path) -> duckdb.DuckDBPyConnection:
-    """scan -> parse -> load -> validate, as the Dagster assets do; returns an open connection."""
+def load_inbox(inbox: Path, warehouse: Path, **parse_options) -> duckdb.DuckDBPyConnection:
+    """scan -> parse -> load, as the Dagster assets do (no quality pass); returns an open connection."""
     con = connection.open_warehouse(warehouse)
     documents.scan_inbox(con, inbox)
     pending = documents.pending_documents(con)
     staging = fanout.staging_dir(warehouse)
-    fanout.parse_pending(pending, inbox, staging)
+    fanout.parse_pending(pending, inbox, staging, **parse_options)
     loader.load_staged(con, pending, staging, inbox=inbox)
+    return con
+
+
+def ingest_inbox(inbox: Path, warehouse: Path) -> duckdb.DuckDBPyConnection:
+    """scan -> parse -> load -> validate, as the Dagster assets do; returns an open connection."""
+    con = load_inbox(inbox, warehouse)
     quality.refresh_quality(con)
     return con
 

@@ -19,8 +19,7 @@ from hypothesis import strategies as st
 
 from pipelines.lib.judge import gx_process, quality
 from pipelines.lib.judge.gx_bridge import GXEvaluationError, GXSession, load_suite
-from pipelines.lib.load import connection, documents, loader
-from pipelines.lib.read import fanout
+from tests.helpers import load_inbox
 
 RESULTS = ("SELECT report_id, rule_id, scope, passed, expected, observed, message, severity FROM quality_results "
            "ORDER BY ALL")
@@ -103,12 +102,8 @@ def test_a_pass_in_the_gx_process_stores_what_a_pass_here_stores(process, tmp_pa
     for where, sessions in (("here", GXSession), ("process", process.session)):
         warehouse = tmp_path / where / "w.duckdb"
         warehouse.parent.mkdir()
-        con = connection.open_warehouse(warehouse)
+        con = load_inbox(inbox, warehouse, timeout=0)
         try:
-            documents.scan_inbox(con, inbox)
-            pending = documents.pending_documents(con)
-            fanout.parse_pending(pending, inbox, fanout.staging_dir(warehouse), timeout=0)
-            loader.load_staged(con, pending, fanout.staging_dir(warehouse), inbox=inbox)
             done = quality.refresh_quality(con, docs_dir=tmp_path / where / "docs", sessions=sessions,
                                            wait_for_docs=False)
             done.wait_for_docs()

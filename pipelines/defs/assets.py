@@ -104,7 +104,7 @@ def parse_batch(context: dg.OpExecutionContext, gongkai: GongkaiSettings, batch:
 @dg.op(description="Adds up the batches.")
 def summarize_parse(batch_stats: list[dict]) -> dg.Output[dict]:
     fanout.close_kept_workers()  # every batch is done
-    total = {k: sum(b.get(k, 0) for b in batch_stats)
+    total = {k: sum(b[k] for b in batch_stats)
              for k in ("parsed", "reused", "report", "quarantine", "seconds", "workers_recycled")}
     rate = total["parsed"] / total["seconds"] if total["seconds"] > 0 else 0.0
     return dg.Output(total, metadata={

@@ -15,8 +15,6 @@ is a daemon, so it ends with the process that started it.
 from __future__ import annotations
 
 import contextlib
-import ctypes
-import gc
 import io
 import multiprocessing as mp
 import os
@@ -27,6 +25,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from pipelines.lib.judge.gx_bridge import ExpectationOutcome, GXEvaluationError, GXSession, Reply
+from pipelines.lib.memory import give_memory_back
 
 if TYPE_CHECKING:
     from multiprocessing.connection import Connection
@@ -158,9 +157,7 @@ def _serve(conn: Connection) -> None:
         try:
             if op == "session":
                 session = None
-                gc.collect()  # the last session's context and frames, before the next is used
-                with contextlib.suppress(OSError, AttributeError):
-                    ctypes.CDLL("libc.so.6").malloc_trim(0)
+                give_memory_back()  # the last session's context and frames, before the next is used
                 number, docs_dir = args
                 session, spare = spare or GXSession(), None
                 if docs_dir is not None:

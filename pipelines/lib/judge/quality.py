@@ -11,11 +11,8 @@ grows (pipelines/lib/judge/plan.py), and replaces exactly their rows in one tran
 
 from __future__ import annotations
 
-import contextlib
-import ctypes
 import dataclasses
 import datetime as dt
-import gc
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -35,6 +32,7 @@ from pipelines.lib.judge.gx_bridge import (
     load_suite,
 )
 from pipelines.lib.load.connection import now, read_sql, runtime_dir, transaction
+from pipelines.lib.memory import give_memory_back
 
 QUALITY_SCHEMA = {
     "report_id": pl.String, "rule_id": pl.String, "scope": pl.String, "passed": pl.Boolean,
@@ -294,14 +292,6 @@ def _replace_chunk(con: duckdb.DuckDBPyConnection, session: JudgeSession, run_na
     return written
 
 
-def _give_memory_back() -> None:
-    """Between chunks: collect what the chunk left (its GX context, frames) and return glibc's freed heap to
-    the system, so the process stays the size of one chunk instead of keeping every chunk's high-water mark."""
-    gc.collect()
-    with contextlib.suppress(OSError, AttributeError):  # not glibc: the allocator keeps what it keeps
-        ctypes.CDLL("libc.so.6").malloc_trim(0)
-
-
 def refresh_quality(con: duckdb.DuckDBPyConnection, docs_dir: Path | None = None, *, full: bool = False,
                     chunk_reports: int | None = None, progress: Progress | None = None,
                     sessions: SessionFactory = GXSession, wait_for_docs: bool = True) -> QualityPass:
@@ -338,7 +328,7 @@ def refresh_quality(con: duckdb.DuckDBPyConnection, docs_dir: Path | None = None
             progress(f"quality: chunk {k}/{len(plan.chunks)} judged ({len(chunk)} agencies, {written} scopes)")
         if not last:
             session = None
-            _give_memory_back()
+            give_memory_back()  # the chunk's GX context and frames
     if plan.full:
         with transaction(con):
             con.execute(read_sql("judge/finish_full.sql"))

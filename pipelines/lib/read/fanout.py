@@ -127,12 +127,19 @@ def worker_recycle_mb_from_env() -> float:
     return value
 
 
+def _statm_bytes(pid: int | str = "self") -> tuple[int, int]:
+    """Linux: a process's (address space, resident memory) in bytes, from /proc; OSError elsewhere."""
+    with open(f"/proc/{pid}/statm", "rb") as f:
+        size, resident = f.read().split()[:2]
+    page = os.sysconf("SC_PAGE_SIZE")
+    return int(size) * page, int(resident) * page
+
+
 def _resident_mb(pid: int) -> float:
-    """A process's resident memory in MB (Linux: /proc; elsewhere 0, so no worker is replaced)."""
+    """A process's resident memory in MB (0 where /proc cannot tell, so no worker is replaced)."""
     try:
-        with open(f"/proc/{pid}/statm", "rb") as f:
-            return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
-    except (OSError, IndexError, ValueError):
+        return _statm_bytes(pid)[1] / 2**20
+    except (OSError, ValueError):
         return 0.0
 
 
@@ -149,9 +156,7 @@ def _memory_capped(extra_mb: float) -> Iterator[None]:
 
     soft, hard = resource.getrlimit(resource.RLIMIT_AS)
     try:
-        with open("/proc/self/statm") as f:
-            current = int(f.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
-        limit = current + int(extra_mb * 1024 * 1024)
+        limit = _statm_bytes()[0] + int(extra_mb * 1024 * 1024)
         if hard != resource.RLIM_INFINITY:
             limit = min(limit, hard)
         resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
@@ -169,7 +174,6 @@ def _die_with_parent() -> None:
     stuck on a hostile document is not left spinning as an orphan."""
     with contextlib.suppress(Exception):
         import ctypes
-        import signal
 
         ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
 
